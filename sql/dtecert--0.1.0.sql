@@ -1,0 +1,335 @@
+/* dtecert 0.1.0: policies as code, certify(), certificates and tiers */
+
+\echo Use "CREATE EXTENSION dtecert" to load this file. \quit
+
+/*
+ * Writes to these tables go through dtecert's C functions, which insert as
+ * the extension's owner after checking the caller's rights; roles read them
+ * (issue 11 adds row-level security by dataset).
+ */
+
+-- Every version of every dataset's policy.  A drop appends a version whose
+-- spec is NULL, so version numbers never repeat and history stays whole.
+CREATE TABLE dtecert.policies (
+	dataset		text NOT NULL,
+	version		integer NOT NULL CHECK (version > 0),
+	relation_oid oid NOT NULL,
+	spec		jsonb,
+	source		text,
+	sha256		text,
+	set_by		text NOT NULL,
+	set_at		timestamptz NOT NULL,
+	PRIMARY KEY (dataset, version),
+	CHECK ((spec IS NULL) = (source IS NULL) AND (spec IS NULL) = (sha256 IS NULL))
+);
+COMMENT ON TABLE dtecert.policies IS
+	'every version of every dataset''s policy; spec IS NULL marks a drop';
+
+CREATE SEQUENCE dtecert.certificates_certificate_id_seq;
+
+CREATE TABLE dtecert.certificates (
+	certificate_id bigint PRIMARY KEY
+		DEFAULT nextval('dtecert.certificates_certificate_id_seq'),
+	dataset		text NOT NULL,
+	relation_oid oid NOT NULL,
+	policy_version integer,
+	run_id		uuid,
+	issued_at	timestamptz NOT NULL,
+	valid_until timestamptz,
+	tier_required text CHECK (tier_required IN ('low', 'medium', 'high')),
+	tier_achieved text CHECK (tier_achieved IN ('low', 'medium', 'high')),
+	certified	boolean NOT NULL,
+	quality_score numeric CHECK (quality_score BETWEEN 0 AND 1),
+	checks_passed integer NOT NULL DEFAULT 0,
+	checks_failed integer NOT NULL DEFAULT 0,
+	status		text NOT NULL
+		CHECK (status IN ('certified', 'failed', 'drifted', 'revoked')),
+	reason		text,
+	version_label text,
+	issued_by	text NOT NULL,
+	core_sha256 text,
+	previous_sha256 text
+);
+ALTER SEQUENCE dtecert.certificates_certificate_id_seq
+	OWNED BY dtecert.certificates.certificate_id;
+CREATE INDEX certificates_dataset_idx ON dtecert.certificates (dataset, certificate_id);
+COMMENT ON TABLE dtecert.certificates IS
+	'append-only history: one row per certification run (and per revocation)';
+
+CREATE TABLE dtecert.check_results (
+	certificate_id bigint NOT NULL REFERENCES dtecert.certificates,
+	check_index integer NOT NULL,
+	check_name	text NOT NULL,
+	kind		text NOT NULL,
+	column_name text,
+	severity	text CHECK (severity IN ('critical', 'error', 'warn')),
+	passed		boolean NOT NULL,
+	waived		boolean NOT NULL DEFAULT false,
+	element_count bigint,
+	unexpected_count bigint,
+	observed	jsonb,
+	expected	jsonb,
+	proven_by	text,
+	scans		integer NOT NULL DEFAULT 0,
+	reason		text,
+	PRIMARY KEY (certificate_id, check_name)
+);
+COMMENT ON TABLE dtecert.check_results IS
+	'one row per check (and per tier criterion) of every certificate';
+
+SELECT pg_catalog.pg_extension_config_dump('dtecert.policies', '');
+SELECT pg_catalog.pg_extension_config_dump('dtecert.certificates', '');
+SELECT pg_catalog.pg_extension_config_dump('dtecert.certificates_certificate_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dtecert.check_results', '');
+
+REVOKE ALL ON dtecert.policies, dtecert.certificates, dtecert.check_results FROM PUBLIC;
+GRANT SELECT ON dtecert.policies, dtecert.certificates, dtecert.check_results TO PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * C functions
+ */
+
+CREATE FUNCTION dtecert.dataset_name(dataset regclass)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dtecert_dataset_name_sql'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dtecert.dataset_name(regclass) IS
+	'the dataset identity of a relation: its schema-qualified, quoted name';
+
+CREATE FUNCTION dtecert.set_policy(dataset regclass, spec text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'dtecert_set_policy'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dtecert.set_policy(regclass, text) IS
+	'validates a YAML or JSON policy and stores it as the dataset''s next policy version';
+
+CREATE FUNCTION dtecert.drop_policy(dataset regclass)
+RETURNS void
+AS 'MODULE_PATHNAME', 'dtecert_drop_policy'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dtecert.drop_policy(regclass) IS
+	'removes the dataset''s policy; its certificates stay in the history';
+
+CREATE FUNCTION dtecert.certify(
+	dataset regclass,
+	version_label text DEFAULT NULL,
+	OUT certificate_id bigint,
+	OUT dataset text,
+	OUT status text,
+	OUT tier_required text,
+	OUT tier_achieved text,
+	OUT certified boolean,
+	OUT quality_score numeric,
+	OUT checks_passed integer,
+	OUT checks_failed integer,
+	OUT valid_until timestamptz,
+	OUT run_id uuid)
+RETURNS record
+AS 'MODULE_PATHNAME', 'dtecert_certify'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dtecert.certify(regclass, text) IS
+	'runs the dataset''s policy in one scan and records a certificate';
+
+/* ------------------------------------------------------------------------
+ * Reading certificates
+ */
+
+CREATE FUNCTION dtecert.policy(dataset regclass)
+RETURNS jsonb
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT p.spec
+	  FROM dtecert.policies p
+	 WHERE p.dataset = dtecert.dataset_name($1)
+	 ORDER BY p.version DESC
+	 LIMIT 1
+$$;
+COMMENT ON FUNCTION dtecert.policy(regclass) IS
+	'the dataset''s current policy, normalised (NULL when it has none)';
+
+CREATE FUNCTION dtecert.tier_rank(tier text)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE $1 WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END
+$$;
+
+/*
+ * Status is computed at read time: a certificate past valid_until reads
+ * expired without any job running, and one whose relation was dropped or
+ * replaced under the same name (dbt's swap) no longer vouches for it.
+ */
+CREATE VIEW dtecert.status WITH (security_invoker = true) AS
+SELECT p.dataset,
+	   s.status,
+	   c.tier_required,
+	   c.tier_achieved,
+	   c.quality_score,
+	   c.issued_at,
+	   c.valid_until,
+	   c.certificate_id,
+	   s.reason,
+	   p.version AS policy_version
+  FROM (SELECT DISTINCT ON (dataset) dataset, version, spec
+		  FROM dtecert.policies
+		 ORDER BY dataset, version DESC) p
+  LEFT JOIN LATERAL (SELECT *
+					   FROM dtecert.certificates c
+					  WHERE c.dataset = p.dataset
+					  ORDER BY c.certificate_id DESC
+					  LIMIT 1) c ON true
+ CROSS JOIN LATERAL (
+	SELECT CASE
+			 WHEN c.certificate_id IS NULL THEN 'uncertified'
+			 WHEN c.status <> 'revoked'
+				  AND pg_catalog.to_regclass(p.dataset) IS NULL THEN 'revoked'
+			 WHEN c.status <> 'revoked'
+				  AND pg_catalog.to_regclass(p.dataset)::oid <> c.relation_oid THEN 'revoked'
+			 WHEN c.status = 'certified' AND c.valid_until <= pg_catalog.now() THEN 'expired'
+			 ELSE c.status
+		   END AS status,
+		   CASE
+			 WHEN c.certificate_id IS NULL THEN 'never certified'
+			 WHEN c.status <> 'revoked'
+				  AND pg_catalog.to_regclass(p.dataset) IS NULL THEN 'relation dropped'
+			 WHEN c.status <> 'revoked'
+				  AND pg_catalog.to_regclass(p.dataset)::oid <> c.relation_oid THEN 'relation replaced'
+			 WHEN c.status = 'certified' AND c.valid_until <= pg_catalog.now()
+			   THEN 'expired at ' || c.valid_until::text
+			 ELSE c.reason
+		   END AS reason) s
+ WHERE p.spec IS NOT NULL;
+COMMENT ON VIEW dtecert.status IS
+	'one row per dataset with a policy: its current status, computed at read time';
+
+CREATE FUNCTION dtecert.check_tier_name(tier text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF tier IS NOT NULL AND tier NOT IN ('low', 'medium', 'high') THEN
+		RAISE EXCEPTION 'unknown tier "%"', tier
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The tiers are low, medium and high.';
+	END IF;
+	RETURN tier;
+END
+$$;
+
+CREATE FUNCTION dtecert.is_certified(dataset regclass, min_tier text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(
+		(SELECT s.status = 'certified'
+				AND (dtecert.check_tier_name($2) IS NULL
+					 OR dtecert.tier_rank(s.tier_achieved) >= dtecert.tier_rank($2))
+		   FROM dtecert.status s
+		  WHERE s.dataset = dtecert.dataset_name($1)),
+		false)
+$$;
+COMMENT ON FUNCTION dtecert.is_certified(regclass, text) IS
+	'true when the dataset''s current certificate is valid and at least at min_tier';
+
+CREATE FUNCTION dtecert.assert_certified(dataset regclass, min_tier text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	name		text;
+	cur			record;
+	failures	text;
+	detail		text;
+BEGIN
+	IF dataset IS NULL THEN
+		RAISE EXCEPTION 'dataset must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM dtecert.check_tier_name(min_tier);
+	name := dtecert.dataset_name(dataset);
+
+	SELECT * INTO cur FROM dtecert.status s WHERE s.dataset = name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'dataset % is not certified', name
+			USING ERRCODE = 'check_violation',
+				  DETAIL = 'It has no policy.',
+				  HINT = 'Set one with dtecert.set_policy(), then run dtecert.certify().';
+	END IF;
+
+	IF cur.status = 'certified'
+	   AND (min_tier IS NULL
+			OR dtecert.tier_rank(cur.tier_achieved) >= dtecert.tier_rank(min_tier)) THEN
+		RETURN cur.certificate_id;
+	END IF;
+
+	SELECT string_agg(format('%s %s%s', r.kind, r.check_name,
+							 coalesce(': ' || r.reason, '')),
+					  '; ' ORDER BY r.check_index)
+	  INTO failures
+	  FROM dtecert.check_results r
+	 WHERE r.certificate_id = cur.certificate_id
+	   AND NOT r.passed AND NOT r.waived;
+
+	detail := concat_ws(E'\n',
+		format('Status: %s%s.', cur.status, coalesce(' (' || cur.reason || ')', '')),
+		CASE WHEN min_tier IS NOT NULL AND cur.status = 'certified' THEN
+			format('Tier achieved: %s; required: %s.',
+				   coalesce(cur.tier_achieved, 'none'), min_tier)
+		END,
+		'Failed: ' || failures || '.');
+	IF cur.status IN ('uncertified', 'expired', 'revoked') THEN
+		RAISE EXCEPTION 'dataset % is not certified', name
+			USING ERRCODE = 'check_violation', DETAIL = detail,
+				  HINT = 'Run dtecert.certify() to issue a new certificate.';
+	END IF;
+	RAISE EXCEPTION 'dataset % is not certified', name
+		USING ERRCODE = 'check_violation', DETAIL = detail;
+END
+$$;
+COMMENT ON FUNCTION dtecert.assert_certified(regclass, text) IS
+	'raises SQLSTATE 23514 unless the dataset''s current certificate is valid (and at least at min_tier)';
+
+/*
+ * The evidence pack.  This first version holds the seed's flat fields, the
+ * certificate and its check results; the full pack, with its JSON Schema,
+ * profile, lineage delivery and integrity block, comes with evidence_html().
+ */
+CREATE FUNCTION dtecert.evidence(certificate_id bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT jsonb_build_object(
+		'dataset', c.dataset,
+		'quality_score', c.quality_score,
+		'certified', c.certified,
+		'lineage', p.spec -> 'lineage',
+		'certificate', to_jsonb(c),
+		'policy', jsonb_build_object('version', p.version, 'sha256', p.sha256,
+									 'spec', p.spec),
+		'criteria', (SELECT coalesce(jsonb_agg(to_jsonb(r) - 'certificate_id'
+											   ORDER BY r.check_index), '[]')
+					   FROM dtecert.check_results r
+					  WHERE r.certificate_id = c.certificate_id
+						AND r.severity IS NULL),
+		'checks', (SELECT coalesce(jsonb_agg(to_jsonb(r) - 'certificate_id'
+											 ORDER BY r.check_index), '[]')
+					 FROM dtecert.check_results r
+					WHERE r.certificate_id = c.certificate_id
+					  AND r.severity IS NOT NULL),
+		'environment', jsonb_build_object(
+			'postgresql', current_setting('server_version'),
+			'dtecert', (SELECT extversion FROM pg_extension WHERE extname = 'dtecert'),
+			'database', current_database()))
+	  FROM dtecert.certificates c
+	  LEFT JOIN dtecert.policies p
+		ON p.dataset = c.dataset AND p.version = c.policy_version
+	 WHERE c.certificate_id = $1
+$$;
+COMMENT ON FUNCTION dtecert.evidence(bigint) IS
+	'the evidence pack of a certificate, as JSON';

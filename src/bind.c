@@ -1,0 +1,652 @@
+/*-------------------------------------------------------------------------
+ *
+ * bind.c
+ *	  Bind a parsed policy to its relation (see bind.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/relation.h"
+#include "catalog/namespace.h"
+#include "commands/dbcommands.h"
+#include "utils/regproc.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_relation.h"
+#include "parser/parse_type.h"
+#include "parser/parser.h"
+#include "regex/regex.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/typcache.h"
+
+#include "bind.h"
+#include "dtecert.h"
+
+typedef struct BindState
+{
+	BoundPolicy *bp;
+	Relation	rel;
+	bool		strict;
+	Oid			caller;			/* the role that called set_policy/certify */
+} BindState;
+
+/*
+ * A problem with one field.  Binding strictly, it raises 22023 naming the
+ * field; binding leniently, it returns the message for the check's result.
+ */
+static char *
+problem(BindState *st, const char *path, const PolicyScalar *at,
+		const char *hint, const char *message)
+{
+	if (st->strict)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid policy: %s: %s", path, message),
+				 at && at->line > 0 ?
+				 errdetail("The value is at line %d, column %d of the policy.",
+						   at->line, at->column) : 0,
+				 hint ? errhint("%s", hint) : 0));
+	return pstrdup(message);
+}
+
+static char *
+field_path(const char *base, const char *field)
+{
+	return psprintf("%s.%s", base, field);
+}
+
+bool
+bind_column(Relation rel, const char *name, BoundColumn *column)
+{
+	int			attnum = attnameAttNum(rel, name, false);
+	Form_pg_attribute att;
+
+	if (attnum <= 0)
+		return false;
+	att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	column->name = name;
+	column->attnum = attnum;
+	column->typid = att->atttypid;
+	column->basetypid = getBaseType(att->atttypid);
+	column->typmod = att->atttypmod;
+	column->collation = att->attcollation;
+	column->notnull = att->attnotnull;
+	column->sql = (char *) quote_identifier(name);
+	return true;
+}
+
+static char *
+missing_column(BindState *st, const char *path, const char *name)
+{
+	return problem(st, path, NULL, NULL,
+				   psprintf("column \"%s\" does not exist in %s",
+							name, st->bp->dataset));
+}
+
+/* ---- values cast with the column type's input function ---- */
+
+typedef struct CastArgs
+{
+	Oid			typid;
+	int32		typmod;
+	const char *text;
+	Datum		result;
+} CastArgs;
+
+static void
+cast_value_guarded(void *arg)
+{
+	CastArgs   *args = (CastArgs *) arg;
+	Oid			input;
+	Oid			ioparam;
+
+	getTypeInputInfo(args->typid, &input, &ioparam);
+	args->result = OidInputFunctionCall(input, (char *) args->text, ioparam,
+										args->typmod);
+}
+
+static char *
+cast_value(BindState *st, const BoundColumn *column, const PolicyScalar *value,
+		   Datum *result)
+{
+	CastArgs	args = {column->typid, column->typmod, value->text, (Datum) 0};
+	ErrorData  *error;
+
+	if (!dtecert_try(cast_value_guarded, &args, &error))
+		return problem(st, value->path, value, NULL,
+					   psprintf("\"%s\" is not a valid %s: %s", value->text,
+								format_type_be(column->typid), error->message));
+	*result = args.result;
+	return NULL;
+}
+
+static TypeCacheEntry *
+comparable_type(const BoundColumn *column, int flags)
+{
+	return lookup_type_cache(column->basetypid, flags);
+}
+
+static char *
+require_equality(BindState *st, const char *path, const BoundColumn *column)
+{
+	if (!OidIsValid(comparable_type(column, TYPECACHE_EQ_OPR)->eq_opr))
+		return problem(st, path, NULL, NULL,
+					   psprintf("column \"%s\" has type %s, which has no equality operator",
+								column->name, format_type_be(column->typid)));
+	return NULL;
+}
+
+static char *
+bind_values(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	BoundColumn *column = &bc->columns[0];
+	TypeCacheEntry *type;
+	Datum	   *elems = palloc(sizeof(Datum) * c->nvalues);
+	char	   *err;
+	int			i;
+
+	if ((err = require_equality(st, field_path(c->path, "values"), column)))
+		return err;
+	for (i = 0; i < c->nvalues; i++)
+		if ((err = cast_value(st, column, &c->values[i], &elems[i])))
+			return err;
+	type = comparable_type(column, 0);
+	bc->array_typid = get_array_type(column->basetypid);
+	if (!OidIsValid(bc->array_typid))
+		return problem(st, field_path(c->path, "values"), NULL, NULL,
+					   psprintf("type %s has no array type",
+								format_type_be(column->basetypid)));
+	bc->values_array = PointerGetDatum(construct_array(elems, c->nvalues,
+													   column->basetypid,
+													   type->typlen,
+													   type->typbyval,
+													   type->typalign));
+	return NULL;
+}
+
+static char *
+bind_range(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	BoundColumn *column = &bc->columns[0];
+	TypeCacheEntry *type;
+	char	   *err;
+
+	type = comparable_type(column, TYPECACHE_LT_OPR | TYPECACHE_GT_OPR |
+						   TYPECACHE_CMP_PROC_FINFO);
+	if (!OidIsValid(type->lt_opr) || !OidIsValid(type->gt_opr) ||
+		!OidIsValid(type->cmp_proc_finfo.fn_oid))
+		return problem(st, c->path, NULL, NULL,
+					   psprintf("column \"%s\" has type %s, which has no ordering",
+								column->name, format_type_be(column->typid)));
+	if (c->min.present && (err = cast_value(st, column, &c->min.value, &bc->min_value)))
+		return err;
+	if (c->max.present && (err = cast_value(st, column, &c->max.value, &bc->max_value)))
+		return err;
+	if (c->min.present && c->max.present &&
+		DatumGetInt32(FunctionCall2Coll(&type->cmp_proc_finfo, column->collation,
+										bc->min_value, bc->max_value)) > 0)
+		return problem(st, field_path(c->path, "min"), &c->min.value, NULL,
+					   "min is greater than max");
+	return NULL;
+}
+
+static void
+compile_regex_guarded(void *arg)
+{
+	(void) RE_compile_and_cache(cstring_to_text((const char *) arg),
+								REG_ADVANCED, DEFAULT_COLLATION_OID);
+}
+
+static char *
+bind_regex(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	ErrorData  *error;
+
+	if (!dtecert_try(compile_regex_guarded, (void *) c->regex, &error))
+		return problem(st, field_path(c->path, "regex"), NULL, NULL,
+					   pstrdup(error->message));
+	return NULL;
+}
+
+static int64
+scalar_int(const PolicyBound *bound)
+{
+	/* policy.c has checked it is a non-negative integer that fits */
+	return strtoll(bound->value.text, NULL, 10);
+}
+
+/* ---- expressions: exactly one boolean expression over the row ---- */
+
+static void
+parse_select_guarded(void *arg)
+{
+	List	  **result = (List **) arg;
+
+	*result = raw_parser((const char *) linitial(*result), RAW_PARSE_DEFAULT);
+}
+
+/* True when "SELECT <expr>" is one plain SELECT of one unnamed expression. */
+static bool
+is_one_expression(List *stmts)
+{
+	SelectStmt *select;
+	ResTarget  *target;
+
+	if (list_length(stmts) != 1 ||
+		!IsA(linitial_node(RawStmt, stmts)->stmt, SelectStmt))
+		return false;
+	select = (SelectStmt *) linitial_node(RawStmt, stmts)->stmt;
+	if (select->op != SETOP_NONE || select->intoClause || select->fromClause ||
+		select->whereClause || select->groupClause || select->havingClause ||
+		select->windowClause || select->sortClause || select->limitCount ||
+		select->limitOffset || select->lockingClause || select->withClause ||
+		select->distinctClause || select->valuesLists ||
+		list_length(select->targetList) != 1)
+		return false;
+	target = linitial_node(ResTarget, select->targetList);
+	if (target->name != NULL || target->indirection != NIL)
+		return false;
+	/* "*" is a target list, not an expression */
+	return !(IsA(target->val, ColumnRef) &&
+			 IsA(llast(((ColumnRef *) target->val)->fields), A_Star));
+}
+
+static void
+prepare_guarded(void *arg)
+{
+	SPIPlanPtr	plan = SPI_prepare((const char *) arg, 0, NULL);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	SPI_freeplan(plan);
+}
+
+static char *
+bind_expression(BindState *st, const char *expr, const char *path)
+{
+	List	   *parsed = list_make1(psprintf("SELECT %s\n", expr));
+	ErrorData  *error;
+	char	   *sql;
+
+	if (!dtecert_try(parse_select_guarded, &parsed, &error))
+		return problem(st, path, NULL, NULL,
+					   psprintf("not a valid SQL expression: %s", error->message));
+	if (!is_one_expression(parsed))
+		return problem(st, path, NULL,
+					   "Write one boolean expression over the table's columns, such as \"amount < 0\".",
+					   "must be exactly one SQL expression");
+
+	/*
+	 * Compile it where certify will run it, as the table's owner: this
+	 * checks columns, functions, the boolean type, and that it is no
+	 * aggregate or window function.
+	 */
+	sql = psprintf("SELECT pg_catalog.count(*) FILTER (WHERE (\n%s\n)) FROM %s",
+				   expr, st->bp->relation_sql);
+	if (!dtecert_try(prepare_guarded, sql, &error))
+		return problem(st, path, NULL, NULL,
+					   psprintf("not a valid boolean expression over %s: %s",
+								st->bp->dataset, error->message));
+	return NULL;
+}
+
+/* ---- relations named in a policy ---- */
+
+typedef struct NameArgs
+{
+	const char *name;
+	List	   *names;
+} NameArgs;
+
+static void
+qualified_name_guarded(void *arg)
+{
+	NameArgs   *args = (NameArgs *) arg;
+
+#if PG_VERSION_NUM >= 160000
+	args->names = stringToQualifiedNameList(args->name, NULL);
+#else
+	args->names = stringToQualifiedNameList(args->name);
+#endif
+}
+
+/*
+ * Resolve a relation name written in a policy.  An unqualified name is looked
+ * up in the dataset's own schema, never on a search_path.
+ */
+Oid
+bind_relation_name(const char *name, Oid default_namespace, char **error)
+{
+	NameArgs	args = {name, NIL};
+	ErrorData  *edata;
+	RangeVar   *rv;
+	Oid			relid;
+
+	*error = NULL;
+	if (!dtecert_try(qualified_name_guarded, &args, &edata))
+	{
+		*error = psprintf("\"%s\" is not a valid relation name: %s", name,
+						  edata->message);
+		return InvalidOid;
+	}
+	rv = makeRangeVarFromNameList(args.names);
+	if (rv->catalogname && strcmp(rv->catalogname, get_database_name(MyDatabaseId)) != 0)
+	{
+		*error = psprintf("relation \"%s\" is in another database", name);
+		return InvalidOid;
+	}
+	if (rv->schemaname == NULL)
+		rv->schemaname = get_namespace_name(default_namespace);
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid))
+		*error = psprintf("relation \"%s\" does not exist", name);
+	return relid;
+}
+
+static char *
+bind_references(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	char	   *error;
+	Relation	ref;
+	bool		found;
+
+	bc->ref_relid = bind_relation_name(c->ref_table, st->bp->namespace, &error);
+	if (error)
+		return problem(st, field_path(c->path, "table"), NULL, NULL, error);
+	if (pg_class_aclcheck(bc->ref_relid, st->caller, ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s",
+						dtecert_dataset_name(bc->ref_relid)),
+				 errdetail("The policy's check %s reads it.", c->name)));
+	bc->ref_relation_sql = dtecert_dataset_name(bc->ref_relid);
+	ref = table_open(bc->ref_relid, AccessShareLock);
+	found = bind_column(ref, c->ref_column, &bc->ref_column);
+	table_close(ref, NoLock);
+	if (!found)
+		return problem(st, field_path(c->path, "to"), NULL, NULL,
+					   psprintf("column \"%s\" does not exist in %s",
+								c->ref_column, bc->ref_relation_sql));
+	return require_equality(st, field_path(c->path, "to"), &bc->ref_column);
+}
+
+/* ---- checks ---- */
+
+static char *
+bind_check_columns(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	int			i;
+
+	if (c->column)
+	{
+		bc->ncolumns = 1;
+		bc->columns = palloc0(sizeof(BoundColumn));
+		if (!bind_column(st->rel, c->column, &bc->columns[0]))
+			return missing_column(st, field_path(c->path, "column"), c->column);
+		return NULL;
+	}
+	bc->ncolumns = c->ncolumns;
+	bc->columns = palloc0(sizeof(BoundColumn) * Max(c->ncolumns, 1));
+	for (i = 0; i < c->ncolumns; i++)
+		if (!bind_column(st->rel, c->columns[i], &bc->columns[i]))
+			return missing_column(st, psprintf("%s.columns[%d]", c->path, i),
+								  c->columns[i]);
+	return NULL;
+}
+
+static char *
+bind_check_kind(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	int			i;
+	char	   *err;
+
+	switch (c->kind)
+	{
+		case CHECK_UNIQUE:
+			for (i = 0; i < bc->ncolumns; i++)
+				if ((err = require_equality(st, c->path, &bc->columns[i])))
+					return err;
+			return NULL;
+		case CHECK_ACCEPTED_VALUES:
+		case CHECK_REJECTED_VALUES:
+			return bind_values(st, bc);
+		case CHECK_BETWEEN:
+			return bind_range(st, bc);
+		case CHECK_MATCHES:
+		case CHECK_NOT_MATCHES:
+			return bind_regex(st, bc);
+		case CHECK_LENGTH_BETWEEN:
+		case CHECK_ROW_COUNT:
+			bc->min_int = c->min.present ? scalar_int(&c->min) : 0;
+			bc->max_int = c->max.present ? scalar_int(&c->max) : PG_INT64_MAX;
+			return NULL;
+		case CHECK_REFERENCES:
+			return bind_references(st, bc);
+		case CHECK_SQL:
+			return bind_expression(st, c->failing_rows,
+								   field_path(c->path, "failing_rows"));
+		default:
+			return NULL;
+	}
+}
+
+static void
+bind_check(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	char	   *err;
+
+	err = bind_check_columns(st, bc);
+	if (err == NULL)
+		err = bind_check_kind(st, bc);
+	if (err == NULL && c->where)
+		err = bind_expression(st, c->where, field_path(c->path, "where"));
+	bc->error = err;
+}
+
+/* ---- schema contract, freshness, lifetimes ---- */
+
+typedef struct TypeArgs
+{
+	const char *name;
+	Oid			typid;
+	int32		typmod;
+} TypeArgs;
+
+static void
+parse_type_guarded(void *arg)
+{
+	TypeArgs   *args = (TypeArgs *) arg;
+
+	parseTypeString(args->name, &args->typid, &args->typmod, false);
+}
+
+static void
+bind_schema(BindState *st)
+{
+	Policy	   *p = st->bp->policy;
+	int			i;
+
+	st->bp->schema_columns = palloc0(sizeof(BoundSchemaColumn) *
+									 Max(p->nschema_columns, 1));
+	for (i = 0; i < p->nschema_columns; i++)
+	{
+		PolicySchemaColumn *declared = &p->schema_columns[i];
+		BoundSchemaColumn *bound = &st->bp->schema_columns[i];
+		TypeArgs	args = {declared->type, InvalidOid, -1};
+		ErrorData  *error;
+
+		bound->declared = declared;
+		bound->typmod = -1;
+		if (st->strict && attnameAttNum(st->rel, declared->name, false) <= 0)
+			missing_column(st, declared->path, declared->name);
+		if (declared->type == NULL)
+			continue;
+		if (!dtecert_try(parse_type_guarded, &args, &error))
+		{
+			(void) problem(st, field_path(declared->path, "type"), NULL,
+						   "Types outside pg_catalog need their schema, as in myschema.mytype.",
+						   psprintf("unknown type \"%s\": %s", declared->type,
+									error->message));
+			continue;			/* lenient: the contract check reports it */
+		}
+		bound->typid = args.typid;
+		bound->typmod = args.typmod;
+	}
+}
+
+typedef struct IntervalArgs
+{
+	const char *text;
+	Datum		result;
+} IntervalArgs;
+
+static void
+parse_interval_guarded(void *arg)
+{
+	IntervalArgs *args = (IntervalArgs *) arg;
+
+	args->result = DirectFunctionCall3(interval_in, CStringGetDatum(args->text),
+									   ObjectIdGetDatum(InvalidOid),
+									   Int32GetDatum(-1));
+}
+
+static char *
+bind_interval(BindState *st, const char *text, const char *path, Datum *result)
+{
+	IntervalArgs args = {text, (Datum) 0};
+	ErrorData  *error;
+	Interval   *zero = palloc0(sizeof(Interval));
+
+	if (!dtecert_try(parse_interval_guarded, &args, &error))
+		return problem(st, path, NULL, "Write an interval such as '7 days' or '12 hours'.",
+					   psprintf("\"%s\" is not an interval: %s", text, error->message));
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, args.result,
+										  IntervalPGetDatum(zero))) <= 0)
+		return problem(st, path, NULL, NULL,
+					   psprintf("\"%s\" is not a positive interval", text));
+	*result = args.result;
+	return NULL;
+}
+
+static void
+bind_freshness(BindState *st)
+{
+	BoundPolicy *bp = st->bp;
+	Policy	   *p = bp->policy;
+	BoundColumn *column = &bp->freshness_column;
+
+	if (!p->has_freshness)
+		return;
+	bp->freshness_error = bind_interval(st, p->freshness_max_age,
+										"freshness.max_age", &bp->max_age);
+	if (bp->freshness_error)
+		return;
+	if (!bind_column(st->rel, p->freshness_column, column))
+	{
+		bp->freshness_error = missing_column(st, "freshness.column",
+											 p->freshness_column);
+		return;
+	}
+	if (column->basetypid != TIMESTAMPTZOID && column->basetypid != TIMESTAMPOID &&
+		column->basetypid != DATEOID)
+		bp->freshness_error =
+			problem(st, "freshness.column", NULL, NULL,
+					psprintf("column \"%s\" has type %s; freshness needs a timestamptz, timestamp or date",
+							 column->name, format_type_be(column->typid)));
+}
+
+/*
+ * A lineage input is a relation of this database or an external dataset
+ * written namespace/name.  set_policy refuses one that does not resolve, to
+ * catch typos early; certify verifies them again (lineage verified).
+ */
+char *
+bind_lineage_input(const char *input, Oid default_namespace, Oid *relid)
+{
+	const char *slash = strrchr(input, '/');
+	char	   *error = NULL;
+
+	*relid = InvalidOid;
+	if (slash != NULL)
+	{
+		if (slash == input || slash[1] == '\0')
+			return psprintf("external input \"%s\" must be written namespace/name", input);
+		return NULL;
+	}
+	*relid = bind_relation_name(input, default_namespace, &error);
+	return error;
+}
+
+static void
+bind_lineage(BindState *st)
+{
+	Policy	   *p = st->bp->policy;
+	int			i;
+	Oid			relid;
+	char	   *err;
+
+	for (i = 0; st->strict && i < p->nlineage_inputs; i++)
+		if ((err = bind_lineage_input(p->lineage_inputs[i], st->bp->namespace, &relid)))
+			(void) problem(st, psprintf("lineage.inputs[%d]", i), NULL,
+						   "Name a relation of this database (schema.table) or an external dataset as namespace/name.",
+						   err);
+}
+
+BoundPolicy *
+bind_policy(Policy *policy, Relation rel, bool strict)
+{
+	BoundPolicy *bp = palloc0(sizeof(BoundPolicy));
+	BindState	st = {bp, rel, strict, GetUserId()};
+	SavedIdentity saved;
+	char	   *err;
+	int			i;
+
+	bp->policy = policy;
+	bp->relid = RelationGetRelid(rel);
+	bp->owner = rel->rd_rel->relowner;
+	bp->namespace = RelationGetNamespace(rel);
+	bp->dataset = dtecert_dataset_name(bp->relid);
+	bp->relation_sql = bp->dataset;
+
+	dtecert_become_owner(bp->owner, &saved);
+
+	err = bind_interval(&st, policy->valid_for ? policy->valid_for :
+						dtecert_default_valid_for,
+						policy->valid_for ? "valid_for" : "dtecert.default_valid_for",
+						&bp->valid_for);
+	if (err)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid certificate lifetime: %s", err)));
+
+	bind_schema(&st);
+	bind_freshness(&st);
+	bind_lineage(&st);
+
+	bp->nchecks = policy->nchecks;
+	bp->checks = palloc0(sizeof(BoundCheck) * Max(policy->nchecks, 1));
+	for (i = 0; i < policy->nchecks; i++)
+	{
+		bp->checks[i].check = &policy->checks[i];
+		bind_check(&st, &bp->checks[i]);
+	}
+
+	dtecert_restore_identity(&saved);
+	return bp;
+}

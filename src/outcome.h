@@ -1,0 +1,32 @@
+/*-------------------------------------------------------------------------
+ *
+ * outcome.h
+ *	  Turn what the queries counted into one Outcome per check and per
+ *	  tier criterion: passed or not, observed and expected values (JSON in
+ *	  the shape Great Expectations reports), and the reason of a failure.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DTECERT_OUTCOME_H
+#define DTECERT_OUTCOME_H
+
+#include "bind.h"
+#include "certify.h"
+#include "plan.h"
+
+typedef struct ScanResult
+{
+	int64	   *counts;			/* by column number of the ScanPlan */
+	bool		latest_isnull;
+	TimestampTz latest;			/* max of the freshness column */
+} ScanResult;
+
+extern void outcome_check(BoundCheck *bc, bool counted, int64 element_count,
+						  int64 unexpected_count, int scans, Outcome *o);
+extern void outcome_schema(BoundPolicy *bp, Relation rel, ScanPlan *plan,
+						   ScanResult *result, Outcome *o, CriterionState *cs);
+extern void outcome_freshness(BoundPolicy *bp, TimestampTz now,
+							  ScanResult *result, Outcome *o, CriterionState *cs);
+extern void outcome_lineage(BoundPolicy *bp, Outcome *o, CriterionState *cs);
+
+#endif							/* DTECERT_OUTCOME_H */

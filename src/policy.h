@@ -1,0 +1,221 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.h
+ *	  dtecert policy documents: parse (YAML or JSON, through libyaml),
+ *	  validate the structure, and normalise to canonical JSON.
+ *
+ * This module is plain C (libc and libyaml only) with no PostgreSQL
+ * dependency, so that it can be unit-tested and fuzzed on its own.  It checks
+ * everything that can be checked without a catalog: field names, value
+ * shapes, ranges, tier rules.  What needs the catalog (does the column
+ * exist, does a value cast to the column's type, does a regex compile, is an
+ * expression one boolean expression) is checked by the backend in bind.c,
+ * using the paths recorded here for its error messages.
+ *
+ * Every pointer in a Policy points into memory owned by the Policy; one
+ * policy_free() releases it all.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DTECERT_POLICY_H
+#define DTECERT_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Limits that keep a hostile document from exhausting memory or stack. */
+#define POLICY_MAX_BYTES		(16 * 1024 * 1024)	/* input text */
+#define POLICY_MAX_DEPTH		64	/* nesting of mappings/sequences */
+#define POLICY_MAX_NODES		1000000 /* nodes after alias expansion */
+#define POLICY_MAX_CHECKS		10000
+
+typedef enum PolicyTier
+{
+	TIER_NONE = 0,				/* no tier: a plain quality gate */
+	TIER_LOW = 1,
+	TIER_MEDIUM = 2,
+	TIER_HIGH = 3
+} PolicyTier;
+
+typedef enum PolicySeverity
+{
+	SEVERITY_ERROR = 0,			/* default: counts in the score */
+	SEVERITY_CRITICAL,			/* failing it fails the certificate */
+	SEVERITY_WARN				/* reported, not counted */
+} PolicySeverity;
+
+typedef enum PolicySamples
+{
+	SAMPLES_VALUES = 0,
+	SAMPLES_MASKED,
+	SAMPLES_NONE
+} PolicySamples;
+
+typedef enum PolicyIgnoreRowIf
+{
+	IGNORE_ROW_IF_NEVER = 0,
+	IGNORE_ROW_IF_ALL_MISSING,	/* all_values_are_missing (the default) */
+	IGNORE_ROW_IF_ANY_MISSING	/* any_value_is_missing */
+} PolicyIgnoreRowIf;
+
+/* Keep in step with policy_check_kind_names[] in policy.c. */
+typedef enum CheckKind
+{
+	CHECK_NOT_NULL = 0,
+	CHECK_BE_NULL,
+	CHECK_UNIQUE,
+	CHECK_ACCEPTED_VALUES,
+	CHECK_REJECTED_VALUES,
+	CHECK_BETWEEN,
+	CHECK_MATCHES,
+	CHECK_NOT_MATCHES,
+	CHECK_LENGTH_BETWEEN,
+	CHECK_ROW_COUNT,
+	CHECK_REFERENCES,
+	CHECK_SQL,
+	CHECK_KIND_COUNT
+} CheckKind;
+
+/*
+ * A scalar exactly as the author wrote it.  Values of checks are never
+ * interpreted here: the backend casts their text with the column type's
+ * input function, so "no", "01" and "1.10" stay what was typed.
+ */
+typedef struct PolicyScalar
+{
+	const char *text;			/* NUL-terminated; never NULL */
+	const char *path;			/* e.g. "checks[3].between.min" */
+	int			line;			/* 1-based position in the source */
+	int			column;
+} PolicyScalar;
+
+typedef struct PolicyBound
+{
+	bool		present;
+	bool		strict;			/* strict_min / strict_max */
+	PolicyScalar value;
+} PolicyBound;
+
+typedef struct PolicyCheck
+{
+	CheckKind	kind;
+	const char *kind_name;		/* "not_null", ... */
+	const char *name;			/* explicit name, or the default kind(column) */
+	const char *path;			/* "checks[3].between": fields append ".min" */
+	int			index;			/* 0-based position in checks: */
+	PolicySeverity severity;
+	bool		has_mostly;
+	double		mostly;			/* 1.0 when !has_mostly */
+	const char *where;			/* row filter expression, or NULL */
+
+	/* column checks; for unique on several columns, columns/ncolumns */
+	const char *column;			/* NULL for row_count, sql, multi-column */
+	const char **columns;
+	int			ncolumns;
+	PolicyIgnoreRowIf ignore_row_if;
+
+	/* accepted_values, rejected_values */
+	PolicyScalar *values;
+	int			nvalues;
+
+	/*
+	 * between (values of the column's type), length_between and row_count
+	 * (non-negative integers, min <= max checked here).  row_count's equals
+	 * is stored as min = max = equals, with has_equals set.
+	 */
+	PolicyBound min;
+	PolicyBound max;
+	bool		has_equals;
+
+	/* matches, not_matches */
+	const char *regex;
+
+	/* references */
+	const char *ref_table;
+	const char *ref_column;
+
+	/* sql */
+	const char *failing_rows;
+} PolicyCheck;
+
+typedef struct PolicySchemaColumn
+{
+	const char *name;
+	const char *type;			/* type name as written, or NULL */
+	int			nullable;		/* -1 unspecified, 0 false, 1 true */
+	const char *path;			/* "schema.columns.order_id" */
+} PolicySchemaColumn;
+
+typedef struct Policy
+{
+	const char *dataset;		/* optional "dataset:" key, or NULL */
+	PolicyTier	tier;
+	bool		has_min_score;
+	double		min_score;		/* 1.0 when !has_min_score */
+	const char *valid_for;		/* interval text, or NULL for the default */
+	const char *owner;			/* contact, or NULL */
+	const char *description;	/* free text, or NULL */
+	PolicySamples samples;
+
+	bool		has_schema;
+	PolicySchemaColumn *schema_columns;
+	int			nschema_columns;
+	bool		forbid_extra_columns;
+
+	bool		has_freshness;
+	const char *freshness_column;
+	const char *freshness_max_age;	/* interval text */
+
+	PolicyCheck *checks;
+	int			nchecks;
+
+	bool		has_lineage;
+	const char *lineage_job;
+	const char **lineage_inputs;
+	int			nlineage_inputs;
+	bool		require_certified_inputs;
+
+	/* The whole policy as canonical JSON (see policy_parse). */
+	const char *normalized_json;
+
+	void	   *arena;			/* private: owns all the memory above */
+} Policy;
+
+typedef enum PolicyErrorKind
+{
+	POLICY_OK = 0,
+	POLICY_ERR_SYNTAX,			/* not well-formed YAML/JSON */
+	POLICY_ERR_INVALID,			/* well-formed, but a field is wrong */
+	POLICY_ERR_LIMIT,			/* too large, too deep, too many aliases */
+	POLICY_ERR_UNSUPPORTED,		/* valid design feature not built yet */
+	POLICY_ERR_NOMEM
+} PolicyErrorKind;
+
+typedef struct PolicyError
+{
+	PolicyErrorKind kind;
+	char		path[256];		/* "" for syntax errors and the root */
+	char		message[512];	/* lower case, no trailing period */
+	char		hint[512];		/* "" when there is none */
+	int			line;			/* 1-based, 0 when unknown */
+	int			column;
+} PolicyError;
+
+/*
+ * Parse and validate a policy.  On success returns a Policy (free it with
+ * policy_free) and sets err->kind = POLICY_OK.  On failure returns NULL,
+ * fills *err, and has freed everything it allocated.
+ *
+ * normalized_json is deterministic: the same policy written in YAML or in
+ * JSON, with keys in any order and short forms or long forms, gives the same
+ * text, and policy_parse(normalized_json) gives an equal Policy and the same
+ * normalized_json again.
+ */
+extern Policy *policy_parse(const char *text, size_t len, PolicyError *err);
+extern void policy_free(Policy *policy);
+
+extern const char *policy_tier_name(PolicyTier tier);	/* NULL for TIER_NONE */
+extern const char *policy_severity_name(PolicySeverity severity);
+extern const char *policy_check_kind_name(CheckKind kind);
+
+#endif							/* DTECERT_POLICY_H */
