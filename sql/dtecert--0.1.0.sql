@@ -82,6 +82,7 @@ SELECT pg_catalog.pg_extension_config_dump('dtecert.certificates', '');
 SELECT pg_catalog.pg_extension_config_dump('dtecert.certificates_certificate_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dtecert.check_results', '');
 
+GRANT USAGE ON SCHEMA dtecert TO PUBLIC;
 REVOKE ALL ON dtecert.policies, dtecert.certificates, dtecert.check_results FROM PUBLIC;
 GRANT SELECT ON dtecert.policies, dtecert.certificates, dtecert.check_results TO PUBLIC;
 

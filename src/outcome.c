@@ -456,8 +456,8 @@ outcome_freshness(BoundPolicy *bp, TimestampTz now, ScanResult *result,
 		json_close(&b, '}');
 		o->observed = b.data;
 		if (!o->passed)
-			o->reason = psprintf("the newest row is %s old, more than %s",
-								 datum_text(INTERVALOID, age), p->freshness_max_age);
+			o->reason = psprintf("the newest row is older than %s",
+								 p->freshness_max_age);
 	}
 	cs->passed = o->passed;
 	cs->detail = o->reason;
