@@ -198,7 +198,7 @@ SELECT p.dataset,
 			 WHEN c.status <> 'revoked'
 				  AND pg_catalog.to_regclass(p.dataset)::oid <> c.relation_oid THEN 'relation replaced'
 			 WHEN c.status = 'certified' AND c.valid_until <= pg_catalog.now()
-			   THEN 'expired at ' || c.valid_until::text
+			   THEN 'the certificate expired'
 			 ELSE c.reason
 		   END AS reason) s
  WHERE p.spec IS NOT NULL;
