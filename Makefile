@@ -36,3 +36,7 @@ test/unit/policy_test: test/unit/policy_test.c src/policy.c src/policy.h
 .PHONY: unitcheck
 unitcheck: test/unit/policy_test
 	test/unit/policy_test
+
+# PGXS tracks no header dependencies: rebuild every object when a header
+# changes, so no object is ever compiled against an old struct layout.
+$(OBJS): $(wildcard src/*.h)

@@ -17,7 +17,10 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_oper.h"
 #include "parser/parse_relation.h"
+#include "utils/syscache.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "regex/regex.h"
@@ -118,7 +121,11 @@ static char *
 cast_value(BindState *st, const BoundColumn *column, const PolicyScalar *value,
 		   Datum *result)
 {
-	CastArgs	args = {column->typid, column->typmod, value->text, (Datum) 0};
+	/*
+	 * No typmod: a value is taken as written, so 10.005 stays 10.005 on a
+	 * numeric(10,2) column and 'FRA' is no error on a varchar(2) one.
+	 */
+	CastArgs	args = {column->typid, -1, value->text, (Datum) 0};
 	ErrorData  *error;
 
 	if (!dtecert_try(cast_value_guarded, &args, &error))
@@ -355,6 +362,39 @@ bind_relation_name(const char *name, Oid default_namespace, char **error)
 	return relid;
 }
 
+/*
+ * The equality between the referenced and the referencing column: the
+ * type's own when both have one type, else pg_catalog's "=" as the parser
+ * resolves it with implicit casts (int4 = numeric compares as numeric).
+ * Types that cannot be compared are refused rather than cast.
+ */
+static char *
+bind_reference_equality(BindState *st, BoundCheck *bc)
+{
+	BoundColumn *from = &bc->columns[0];
+	BoundColumn *to = &bc->ref_column;
+	Operator	op;
+
+	if (from->basetypid == to->basetypid)
+	{
+		bc->ref_eq_opr = lookup_type_cache(to->basetypid, TYPECACHE_EQ_OPR)->eq_opr;
+		if (!OidIsValid(bc->ref_eq_opr))
+			return require_equality(st, field_path(bc->check->path, "to"), to);
+		return NULL;
+	}
+	op = oper(NULL, list_make2(makeString("pg_catalog"), makeString("=")),
+			  to->basetypid, from->basetypid, true, -1);
+	if (op == NULL)
+		return problem(st, field_path(bc->check->path, "to"), NULL, NULL,
+					   psprintf("column \"%s\" (%s) cannot be compared with %s.%s (%s)",
+								from->name, format_type_be(from->typid),
+								bc->ref_relation_sql, to->sql,
+								format_type_be(to->typid)));
+	bc->ref_eq_opr = oprid(op);
+	ReleaseSysCache(op);
+	return NULL;
+}
+
 static char *
 bind_references(BindState *st, BoundCheck *bc)
 {
@@ -380,7 +420,7 @@ bind_references(BindState *st, BoundCheck *bc)
 		return problem(st, field_path(c->path, "to"), NULL, NULL,
 					   psprintf("column \"%s\" does not exist in %s",
 								c->ref_column, bc->ref_relation_sql));
-	return require_equality(st, field_path(c->path, "to"), &bc->ref_column);
+	return bind_reference_equality(st, bc);
 }
 
 /* ---- checks ---- */

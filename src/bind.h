@@ -52,6 +52,7 @@ typedef struct BoundCheck
 	Oid			ref_relid;
 	char	   *ref_relation_sql;	/* qualified, quoted */
 	BoundColumn ref_column;
+	Oid			ref_eq_opr;		/* referenced = referencing */
 
 	char	   *proven_by;		/* set by proof.c */
 } BoundCheck;

@@ -283,9 +283,11 @@ plan_scan(BoundPolicy *bp)
 
 	if (bp->policy->has_freshness && bp->freshness_error == NULL)
 	{
+		/* infinities are sentinels, not dates: the newest finite value */
 		appendStringInfo(&plan->query.sql,
-						 ",\n       pg_catalog.max((%s)::pg_catalog.timestamptz)",
-						 bp->freshness_column.sql);
+						 ",\n       pg_catalog.max((%s)::pg_catalog.timestamptz)"
+						 " FILTER (WHERE pg_catalog.isfinite(%s))",
+						 bp->freshness_column.sql, bp->freshness_column.sql);
 		plan->freshness_column = ++plan->ncolumns;
 	}
 	plan_schema_nulls(plan, bp, rel);
@@ -325,27 +327,12 @@ plan_unique_query(BoundPolicy *bp, BoundCheck *bc)
 	return q;
 }
 
-/*
- * The equality between a referencing and a referenced column.  Types that
- * differ use pg_catalog's cross-type operator when there is one (int4 =
- * int8); otherwise the referencing value is cast to the referenced type.
- */
+/* bind.c chose the operator; its schema is named, so nothing can hijack it */
 static char *
 reference_condition(BoundCheck *bc, const char *outer)
 {
-	BoundColumn *from = &bc->columns[0];
-	BoundColumn *to = &bc->ref_column;
-	Oid			opno;
-
-	if (from->basetypid == to->basetypid)
-		return psprintf("dtecert_ref.%s %s %s", to->sql, op_eq(to), outer);
-	opno = OpernameGetOprid(list_make2(makeString("pg_catalog"), makeString("=")),
-							to->basetypid, from->basetypid);
-	if (OidIsValid(opno))
-		return psprintf("dtecert_ref.%s %s %s", to->sql,
-						dtecert_qualified_operator(opno), outer);
-	return psprintf("dtecert_ref.%s %s (%s)::%s", to->sql, op_eq(to), outer,
-					format_type_be_qualified(to->basetypid));
+	return psprintf("dtecert_ref.%s %s %s", bc->ref_column.sql,
+					dtecert_qualified_operator(bc->ref_eq_opr), outer);
 }
 
 SqlQuery *
