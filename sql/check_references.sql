@@ -182,4 +182,62 @@ checks:
   - references: {column: cust_id, table: customers, to: customer_id}
 $$);
 
+-- Columns of different types compare with pg_catalog's = as the parser
+-- resolves it with implicit casts: a numeric column against an integer
+-- column compares as numeric, so 1.5 is missing (it is not rounded to 2)
+-- and 2.0 is 2; an integer column against a numeric column, likewise (2 is
+-- 2.0, 1 is not 1.5).
+CREATE TABLE measures (id integer, amount numeric, code text);
+INSERT INTO measures VALUES
+    (1, 1,    '1'),
+    (2, 1.5,  '2'),
+    (3, 2.0,  '3'),
+    (4, 3.00, 'x'),
+    (5, NULL, NULL),
+    (6, 4.5,  '4');
+CREATE TABLE rates (r numeric);
+INSERT INTO rates VALUES (1.5), (2.0), (3), (4.50), (6);
+SELECT count(m.amount) AS amounts,
+       count(*) FILTER (WHERE m.amount IS NOT NULL AND NOT EXISTS
+           (SELECT 1 FROM customers c WHERE c.id = m.amount)) AS amount_missing,
+       count(m.id) AS ids,
+       count(*) FILTER (WHERE NOT EXISTS
+           (SELECT 1 FROM rates r WHERE r.r = m.id)) AS id_missing,
+       count(*) FILTER (WHERE m.amount IS NOT NULL AND NOT EXISTS
+           (SELECT 1 FROM rates r WHERE r.r = m.amount)) AS amount_rate_missing
+  FROM measures m;
+SELECT dtecert.set_policy('measures', $$
+checks:
+  - references: {column: amount, table: customers, to: id}
+  - references: {column: id, table: rates, to: r}
+  - references: {column: amount, name: amount_rates, table: rates, to: r}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('measures');
+SELECT * FROM results('measures');
+
+-- Types that cannot be compared are refused when stored: text has no = with
+-- integer (and no implicit cast between them).
+SELECT dtecert.set_policy('measures', $$
+checks:
+  - references: {column: code, table: customers, to: id}
+$$);
+SELECT dtecert.set_policy('measures', $$
+checks:
+  - references: {column: id, table: customers, to: code}
+$$);
+CREATE FUNCTION pg_temp.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+	EXECUTE sql;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END
+$f$;
+SELECT pg_temp.sqlstate_of($q$SELECT dtecert.set_policy('measures',
+    'checks: [{references: {column: code, table: customers, to: id}}]')$q$) AS text_to_int;
+-- nothing was stored: the last policy still holds
+SELECT count(*) AS measures_versions FROM dtecert.policies
+ WHERE dataset = 'check_references.measures';
+
 DROP SCHEMA check_references CASCADE;

@@ -215,8 +215,9 @@ SELECT status, certified, quality_score, checks_passed, checks_failed
   FROM dtecert.certify('events');
 SELECT * FROM freshness('events');
 
--- timestamp: read in the session's time zone, whatever it is (at UTC-11,
--- read as UTC, these rows would be 11 hours older).
+-- timestamp (without time zone) is read as UTC whatever the session's
+-- TimeZone, so every certifier gets the same verdict: wall-clock values
+-- written at UTC-11 ten minutes ago are eleven hours old in UTC.
 SET TimeZone = 'Pacific/Pago_Pago';
 UPDATE events SET at_ts = localtimestamp - interval '3 hours' WHERE id = 1;
 UPDATE events SET at_ts = localtimestamp - interval '10 minutes' WHERE id = 2;
@@ -302,5 +303,166 @@ $$);
 SELECT dtecert.set_policy('events', $$
 freshness: {column: created_at, max_age: 1 day}
 $$);
+
+-- nullable: true, or no nullable, accepts either: it does not require the
+-- column to be nullable.  id is NOT NULL; "Amount EUR", amount and tags
+-- hold a NULL; note holds none, so nullable: false on note holds on its
+-- data (it has no NOT NULL).
+SELECT count(*) FILTER (WHERE "Amount EUR" IS NULL) AS amount_eur_nulls,
+       count(*) FILTER (WHERE amount IS NULL) AS amount_nulls,
+       count(*) FILTER (WHERE tags IS NULL) AS tags_nulls,
+       count(*) FILTER (WHERE note IS NULL) AS note_nulls
+  FROM orders;
+SELECT dtecert.set_policy('orders', $$
+schema:
+  columns:
+    id:         {type: bigint, nullable: true}
+    Amount EUR: {type: numeric, nullable: true}
+    note:       {type: text, nullable: false}
+    amount:     {nullable: true}
+    tags:       {type: "text[]"}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('orders');
+SELECT * FROM results('orders');
+SELECT * FROM documents('orders');
+
+-- nullable: false on a NOT NULL column holds whatever the rest of the data;
+-- on a column without one it fails as soon as one NULL appears.
+INSERT INTO orders (id, amount, note) VALUES (4, 1.00, NULL);
+SELECT dtecert.set_policy('orders', $$
+schema:
+  columns:
+    id:   {nullable: false}
+    note: {nullable: false}
+    tags: {nullable: true}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('orders');
+SELECT * FROM results('orders');
+SELECT * FROM documents('orders');
+
+--
+-- Freshness ignores 'infinity' and '-infinity': they are sentinels, not
+-- dates.  The newest finite value dates the data; a column of only
+-- infinities (and NULLs) has no value to date it by.
+--
+CREATE TABLE sentinels (
+    id    integer,
+    at_tz timestamptz,
+    at_ts timestamp,
+    day   date
+);
+INSERT INTO sentinels VALUES
+    (1, now() - interval '2 hours', localtimestamp - interval '2 hours', current_date - 1),
+    (2, 'infinity', 'infinity', 'infinity'),
+    (3, '-infinity', '-infinity', '-infinity'),
+    (4, NULL, NULL, NULL);
+SELECT max(at_tz) = 'infinity' AS max_tz_is_infinity,
+       max(at_ts) = 'infinity' AS max_ts_is_infinity,
+       max(day) = 'infinity' AS max_day_is_infinity
+  FROM sentinels;
+
+-- the newest finite value is 2 hours old: fresh within 1 day, not within
+-- 1 hour ('infinity' would make it fresh within any max_age).  The observed
+-- latest value is the finite row's.
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: at_tz, max_age: 1 day}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+SELECT (r.observed->>'latest')::timestamptz = (SELECT at_tz FROM sentinels WHERE id = 1)
+           AS latest_is_the_finite_row
+  FROM dtecert.check_results r
+ WHERE r.certificate_id = (SELECT max(c.certificate_id) FROM dtecert.certificates c
+                            WHERE c.dataset = 'check_schema_freshness.sentinels')
+   AND r.kind = 'freshness';
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: at_tz, max_age: 1 hour}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: at_ts, max_age: 3 hours}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+SELECT (r.observed->>'latest')::timestamptz = (SELECT at_ts::timestamptz FROM sentinels WHERE id = 1)
+           AS latest_is_the_finite_row
+  FROM dtecert.check_results r
+ WHERE r.certificate_id = (SELECT max(c.certificate_id) FROM dtecert.certificates c
+                            WHERE c.dataset = 'check_schema_freshness.sentinels')
+   AND r.kind = 'freshness';
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: at_ts, max_age: 1 hour}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+-- yesterday's date is from yesterday's midnight: within 2 days, not 12 hours
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: day, max_age: 2 days}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+SELECT (r.observed->>'latest')::timestamptz = (SELECT day::timestamptz FROM sentinels WHERE id = 1)
+           AS latest_is_the_finite_row
+  FROM dtecert.check_results r
+ WHERE r.certificate_id = (SELECT max(c.certificate_id) FROM dtecert.certificates c
+                            WHERE c.dataset = 'check_schema_freshness.sentinels')
+   AND r.kind = 'freshness';
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: day, max_age: 12 hours}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+
+-- Without 'infinity', '-infinity' does not date the data either: the
+-- finite row does.
+DELETE FROM sentinels WHERE id = 2;
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: at_tz, max_age: 1 day}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+
+-- Only infinities (and a NULL): no value to date the data by, for each
+-- type; certify does not raise.
+DELETE FROM sentinels WHERE id = 1;
+INSERT INTO sentinels VALUES (2, 'infinity', 'infinity', 'infinity');
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: at_tz, max_age: 100 years}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: at_ts, max_age: 100 years}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+SELECT dtecert.set_policy('sentinels', $$
+freshness: {column: day, max_age: 100 years}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+-- only 'infinity'; then only '-infinity'
+DELETE FROM sentinels WHERE id = 3;
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+UPDATE sentinels SET day = '-infinity' WHERE id = 2;
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('sentinels');
+SELECT * FROM freshness('sentinels');
+SELECT * FROM documents('sentinels');
 
 DROP SCHEMA check_schema_freshness CASCADE;

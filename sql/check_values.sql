@@ -165,4 +165,41 @@ SELECT status, certified, quality_score, checks_passed, checks_failed
   FROM dtecert.certify('nulls_and_empty');
 SELECT * FROM results('nulls_and_empty');
 
+-- Values are cast without the column's typmod, so they stay as written:
+-- on numeric(10,2), 1.005 and 10.005 are not rounded to 1.01 and 10.01
+-- (rounded, between max: 10.005 would pass 10.01, accepted_values would
+-- accept 1.01 and rejected_values would reject it); on varchar(2), FRA is
+-- accepted in a policy and never matches (nor is it cut to FR).
+CREATE TABLE typmods (id integer, price numeric(10,2), cc varchar(2));
+INSERT INTO typmods VALUES
+    (1, 1.00,  'FR'),
+    (2, 1.01,  'DE'),
+    (3, 10.00, 'FR'),
+    (4, 10.01, 'ES'),
+    (5, NULL,  NULL);
+SELECT count(price) AS price_values,
+       count(*) FILTER (WHERE price > 10.005) AS above_10_005,
+       count(*) FILTER (WHERE price < 1.005) AS below_1_005,
+       count(*) FILTER (WHERE price NOT IN (1.005, 10.01)) AS price_not_accepted,
+       count(*) FILTER (WHERE price IN (1.005)) AS price_rejected,
+       count(cc) AS cc_values,
+       count(*) FILTER (WHERE cc::text IN ('FRA')) AS cc_rejected,
+       count(*) FILTER (WHERE cc::text NOT IN ('FR', 'DE', 'FRA')) AS cc_not_accepted
+  FROM typmods;
+SELECT dtecert.set_policy('typmods', $$
+checks:
+  - between: {column: price, max: 10.005}
+  - between: {column: price, name: price_min, min: 1.005}
+  - between: {column: price, name: price_both, min: 1.00, max: 10.01}
+  - accepted_values: {column: price, values: [1.005, 10.01]}
+  - rejected_values: {column: price, values: [1.005]}
+  - rejected_values: {column: cc, values: [FRA]}
+  - accepted_values: {column: cc, values: [FR, DE, FRA]}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('typmods');
+SELECT * FROM results('typmods');
+SELECT * FROM documents('typmods') WHERE check_name IN
+    ('between(price)', 'accepted_values(price)', 'rejected_values(cc)');
+
 DROP SCHEMA check_values CASCADE;

@@ -48,7 +48,8 @@ CREATE TABLE dtecert.certificates (
 	version_label text,
 	issued_by	text NOT NULL,
 	core_sha256 text,
-	previous_sha256 text
+	previous_sha256 text,
+	profile		jsonb
 );
 ALTER SEQUENCE dtecert.certificates_certificate_id_seq
 	OWNED BY dtecert.certificates.certificate_id;
@@ -77,14 +78,123 @@ CREATE TABLE dtecert.check_results (
 COMMENT ON TABLE dtecert.check_results IS
 	'one row per check (and per tier criterion) of every certificate';
 
+-- Failing samples live apart from the (hashed) history, so that they can be
+-- redacted or purged without touching a certificate.
+CREATE TABLE dtecert.check_samples (
+	certificate_id bigint NOT NULL REFERENCES dtecert.certificates,
+	check_name	text NOT NULL,
+	ordinal		integer NOT NULL CHECK (ordinal > 0),
+	row_key		text,
+	value		text,
+	PRIMARY KEY (certificate_id, check_name, ordinal)
+);
+COMMENT ON TABLE dtecert.check_samples IS
+	'up to dtecert.sample_size failing values per failed check: the smallest by (primary key, value), or by (value, ctid)';
+
+SELECT pg_catalog.pg_extension_config_dump('dtecert.check_samples', '');
 SELECT pg_catalog.pg_extension_config_dump('dtecert.policies', '');
 SELECT pg_catalog.pg_extension_config_dump('dtecert.certificates', '');
 SELECT pg_catalog.pg_extension_config_dump('dtecert.certificates_certificate_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dtecert.check_results', '');
 
 GRANT USAGE ON SCHEMA dtecert TO PUBLIC;
-REVOKE ALL ON dtecert.policies, dtecert.certificates, dtecert.check_results FROM PUBLIC;
-GRANT SELECT ON dtecert.policies, dtecert.certificates, dtecert.check_results TO PUBLIC;
+REVOKE ALL ON dtecert.policies, dtecert.certificates, dtecert.check_results,
+	dtecert.check_samples FROM PUBLIC;
+GRANT SELECT ON dtecert.policies, dtecert.certificates, dtecert.check_results,
+	dtecert.check_samples TO PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * The engine's aggregates.  Each is PARALLEL SAFE with combine, serialize
+ * and deserialize functions, so that a certification's one scan can be
+ * split across parallel workers.
+ */
+
+CREATE TYPE dtecert.unique_result AS (
+	unexpected_count bigint,	-- rows whose value occurs more than once
+	overflowed boolean,			-- the state outgrew its share of dtecert.exact_mem
+	samples		text[]			-- the smallest duplicated values
+);
+
+CREATE FUNCTION dtecert.unique_trans(internal, bigint, integer, VARIADIC "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_unique_trans'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.unique_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_unique_combine'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.unique_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'dtecert_unique_serialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.unique_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_unique_deserialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.unique_final(internal)
+RETURNS dtecert.unique_result AS 'MODULE_PATHNAME', 'dtecert_unique_final'
+LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE dtecert.unique_agg(bigint, integer, VARIADIC "any") (
+	SFUNC = dtecert.unique_trans,
+	STYPE = internal,
+	COMBINEFUNC = dtecert.unique_combine,
+	SERIALFUNC = dtecert.unique_serialize,
+	DESERIALFUNC = dtecert.unique_deserialize,
+	FINALFUNC = dtecert.unique_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dtecert.unique_agg(bigint, integer, VARIADIC "any") IS
+	'exact uniqueness: (limit_bytes, sample_size, columns...) → rows whose value is duplicated, with a sample';
+
+CREATE FUNCTION dtecert.sample_trans(internal, integer, VARIADIC "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_sample_trans'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.sample_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_sample_combine'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.sample_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'dtecert_sample_serialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.sample_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_sample_deserialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.sample_final(internal)
+RETURNS text[] AS 'MODULE_PATHNAME', 'dtecert_sample_final'
+LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") (
+	SFUNC = dtecert.sample_trans,
+	STYPE = internal,
+	COMBINEFUNC = dtecert.sample_combine,
+	SERIALFUNC = dtecert.sample_serialize,
+	DESERIALFUNC = dtecert.sample_deserialize,
+	FINALFUNC = dtecert.sample_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") IS
+	'the n smallest rows of its arguments (compared in order), as a text[][]';
+
+CREATE FUNCTION dtecert.distinct_trans(internal, anyelement)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_distinct_trans'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.distinct_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_distinct_combine'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.distinct_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'dtecert_distinct_serialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.distinct_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_distinct_deserialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.distinct_final(internal)
+RETURNS bigint AS 'MODULE_PATHNAME', 'dtecert_distinct_final'
+LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE dtecert.distinct_estimate(anyelement) (
+	SFUNC = dtecert.distinct_trans,
+	STYPE = internal,
+	COMBINEFUNC = dtecert.distinct_combine,
+	SERIALFUNC = dtecert.distinct_serialize,
+	DESERIALFUNC = dtecert.distinct_deserialize,
+	FINALFUNC = dtecert.distinct_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dtecert.distinct_estimate(anyelement) IS
+	'the number of distinct non-NULL values, estimated (HyperLogLog, 4096 registers)';
 
 /* ------------------------------------------------------------------------
  * C functions

@@ -1,5 +1,6 @@
 -- Privileges and hostile objects (DESIGN sections 5 and 8).
 CREATE SCHEMA sec;
+\set SHOW_CONTEXT never
 CREATE ROLE regress_sec_owner;
 CREATE ROLE regress_sec_reader;
 CREATE ROLE regress_sec_nobody;

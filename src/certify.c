@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -20,7 +21,9 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/array.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/timestamp.h"
 
 #include "bind.h"
@@ -73,57 +76,142 @@ open_dataset(Oid relid)
 	return NULL;				/* keep the compiler quiet */
 }
 
-/* Run a generated query as the table's owner; returns its first row. */
-static HeapTuple
-run_as_owner(BoundPolicy *bp, SqlQuery *q, TupleDesc *desc)
+/*
+ * Run a generated query as the table's owner; returns its one row, copied
+ * out of SPI's memory.  No row limit is passed: a limit would rule out a
+ * parallel plan.
+ */
+static ScanResult *
+run_as_owner(BoundPolicy *bp, SqlQuery *q)
 {
+	ScanResult *result = palloc(sizeof(ScanResult));
 	SavedIdentity saved;
 	int			ret;
 
 	dtecert_become_owner(bp->owner, &saved);
 	ret = SPI_execute_with_args(q->sql.data, q->nparams, q->paramtypes,
-								q->params, NULL, true, 1);
+								q->params, NULL, true, 0);
 	dtecert_restore_identity(&saved);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "certification query failed: %s", SPI_result_code_string(ret));
-	*desc = SPI_tuptable->tupdesc;
-	return SPI_tuptable->vals[0];
+	result->desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+	result->row = heap_copytuple(SPI_tuptable->vals[0]);
+	SPI_freetuptable(SPI_tuptable);
+	return result;
+}
+
+/* A text[] as C strings (NULL elements stay NULL). */
+static int
+text_array_elements(Datum array, char ***texts)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &nulls, &n);
+	*texts = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		(*texts)[i] = nulls[i] ? NULL : TextDatumGetCString(elems[i]);
+	return n;
 }
 
 static void
-run_scan(BoundPolicy *bp, ScanPlan *plan, ScanResult *result)
+set_samples(Outcome *o, int n, char **keys, char **values)
 {
-	TupleDesc	desc;
-	HeapTuple	row = run_as_owner(bp, &plan->query, &desc);
-	int			col;
-
-	result->counts = palloc0(sizeof(int64) * (plan->ncolumns + 1));
-	result->latest_isnull = true;
-	for (col = 1; col <= plan->ncolumns; col++)
-	{
-		bool		isnull;
-		Datum		value = SPI_getbinval(row, desc, col, &isnull);
-
-		if (col == plan->freshness_column)
-		{
-			result->latest_isnull = isnull;
-			if (!isnull)
-				result->latest = DatumGetTimestampTz(value);
-		}
-		else
-			result->counts[col] = isnull ? 0 : DatumGetInt64(value);
-	}
+	o->nsamples = n;
+	o->sample_keys = keys;
+	o->sample_values = values;
 }
 
-static int64
-run_count_query(BoundPolicy *bp, SqlQuery *q)
+/*
+ * The rows dtecert.sample_agg kept: a text[rows][args] whose columns are
+ * (key..., value) or (value, key...), as plan_sample_key laid them out.
+ */
+static void
+read_row_samples(ScanPlan *plan, ScanResult *result, int column, bool has_value,
+				 Outcome *o)
 {
-	TupleDesc	desc;
-	HeapTuple	row = run_as_owner(bp, q, &desc);
+	SampleKey  *key = &plan->sample_key;
+	int			width = key->nkeys + (has_value ? 1 : 0);
+	int			value_at = key->value_first ? 0 : key->nkeys;
+	int			key_at = key->value_first && has_value ? 1 : 0;
+	char	  **texts;
+	char	  **keys;
+	char	  **values;
 	bool		isnull;
-	Datum		value = SPI_getbinval(row, desc, 1, &isnull);
+	Datum		array = scan_value(result, column, &isnull);
+	int			n;
+	int			r;
 
-	return isnull ? 0 : DatumGetInt64(value);
+	if (isnull || width == 0)
+		return;
+	n = text_array_elements(array, &texts) / width;
+	keys = palloc0(sizeof(char *) * Max(n, 1));
+	values = palloc0(sizeof(char *) * Max(n, 1));
+	for (r = 0; r < n; r++)
+	{
+		char	  **row = texts + r * width;
+		StringInfoData k;
+		int			c;
+
+		if (has_value)
+			values[r] = row[value_at];
+		if (key->nkeys == 0)
+			continue;
+		initStringInfo(&k);
+		for (c = 0; c < key->nkeys; c++)
+		{
+			/* a ctid alone says where the row is, unless there are partitions */
+			if (key->by_ctid && key->one_relation && c == 0)
+				continue;
+			appendStringInfo(&k, "%s%s", k.len ? " " : "",
+							 row[key_at + c] ? row[key_at + c] : "NULL");
+		}
+		keys[r] = k.data;
+	}
+	set_samples(o, n, keys, values);
+}
+
+/*
+ * A unique check: its count from the shared scan, or, when its state
+ * outgrew its share of dtecert.exact_mem, from one exact pass of its own.
+ */
+static int64
+unique_outcome(BoundPolicy *bp, ScanPlan *plan, ScanResult *result, int i,
+			   int *scans, Outcome *o)
+{
+	BoundCheck *bc = &bp->checks[i];
+	HeapTupleHeader composite;
+	bool		isnull;
+	bool		overflowed;
+	Datum		samples;
+	int64		unexpected;
+	char	  **values;
+	int			n;
+
+	composite = DatumGetHeapTupleHeader(scan_value(result, plan->unique_column[i], &isnull));
+	overflowed = !isnull && DatumGetBool(GetAttributeByNum(composite, 2, &isnull));
+	if (overflowed)
+	{
+		ScanResult *pass = run_as_owner(bp, plan_unique_query(bp, bc));
+
+		*scans = 1;
+		unexpected = scan_count(pass, 1);
+		samples = scan_value(pass, 2, &isnull);
+	}
+	else
+	{
+		unexpected = DatumGetInt64(GetAttributeByNum(composite, 1, &isnull));
+		samples = GetAttributeByNum(composite, 3, &isnull);
+	}
+	if (!isnull && plan->sample_size > 0)
+	{
+		n = text_array_elements(samples, &values);
+		set_samples(o, n, palloc0(sizeof(char *) * Max(n, 1)), values);
+	}
+	return unexpected;
 }
 
 /* One outcome per check, from the shared scan or a query of its own. */
@@ -137,23 +225,27 @@ evaluate_checks(BoundPolicy *bp, ScanPlan *plan, ScanResult *result,
 	{
 		BoundCheck *bc = &bp->checks[i];
 		bool		counted = check_in_scan(bc);
-		int64		element = counted ? result->counts[plan->element_column[i]] : 0;
+		int64		element = counted ? scan_count(result, plan->element_column[i]) : 0;
 		int64		unexpected = 0;
 		int			scans = 0;
+		Outcome		samples = {0};
 
 		if (counted && plan->unexpected_column[i] > 0)
-			unexpected = result->counts[plan->unexpected_column[i]];
-		else if (counted && bc->check->kind == CHECK_UNIQUE)
-		{
-			unexpected = run_count_query(bp, plan_unique_query(bp, bc));
-			scans = 1;
-		}
+			unexpected = scan_count(result, plan->unexpected_column[i]);
+		else if (counted && plan->unique_column[i] > 0)
+			unexpected = unique_outcome(bp, plan, result, i, &scans, &samples);
 		else if (counted && bc->check->kind == CHECK_REFERENCES)
 		{
-			unexpected = run_count_query(bp, plan_references_query(bp, bc));
+			unexpected = scan_count(run_as_owner(bp, plan_references_query(bp, bc)), 1);
 			scans = 1;
 		}
+		if (counted && plan->sample_column[i] > 0)
+			read_row_samples(plan, result, plan->sample_column[i],
+							 bc->ncolumns == 1, &samples);
 		outcome_check(bc, counted, element, unexpected, scans, &outcomes[i]);
+		if (!outcomes[i].passed)
+			set_samples(&outcomes[i], samples.nsamples, samples.sample_keys,
+						samples.sample_values);
 	}
 }
 
@@ -169,7 +261,7 @@ evaluate_criteria(BoundPolicy *bp, Relation rel, ScanPlan *plan,
 		outcome_schema(bp, rel, plan, result, &outcomes[n++],
 					   &criteria[CRITERION_SCHEMA]);
 	if (p->has_freshness)
-		outcome_freshness(bp, now, result, &outcomes[n++],
+		outcome_freshness(bp, plan, now, result, &outcomes[n++],
 						  &criteria[CRITERION_FRESHNESS]);
 	if (p->has_lineage)
 		outcome_lineage(bp, &outcomes[n++], &criteria[CRITERION_LINEAGE]);
@@ -218,8 +310,9 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	Policy	   *policy;
 	BoundPolicy *bp;
 	ScanPlan   *plan;
-	ScanResult	result;
+	ScanResult *result;
 	int			ncriteria;
+	bool		with_samples;
 
 	dtecert_check_not_null_arg(fcinfo, 0, "dataset");
 	rel = open_dataset(PG_GETARG_OID(0));
@@ -228,6 +321,8 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	cert.version_label = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	cert.issued_by = GetUserNameFromId(GetUserId(), false);
 	check_can_select(rel, cert.dataset);
+	/* failing values are not kept where row-level security hides rows */
+	with_samples = check_enable_rls(cert.relid, InvalidOid, true) != RLS_ENABLED;
 
 	SPI_connect();
 	MemoryContextSwitchTo(mcxt);
@@ -244,14 +339,16 @@ dtecert_certify(PG_FUNCTION_ARGS)
 
 	bp = bind_policy(policy, rel, false);
 	prove_checks(bp, rel);
-	plan = plan_scan(bp);
+	plan = plan_scan(bp, with_samples);
 	cert.issued_at = GetCurrentTimestamp();
-	run_scan(bp, plan, &result);
+	result = run_as_owner(bp, &plan->query);
 
 	cert.outcomes = palloc0(sizeof(Outcome) * (CRITERION_COUNT + bp->nchecks));
-	ncriteria = evaluate_criteria(bp, rel, plan, &result, cert.issued_at,
+	ncriteria = evaluate_criteria(bp, rel, plan, result, cert.issued_at,
 								  cert.outcomes, criteria);
-	evaluate_checks(bp, plan, &result, cert.outcomes + ncriteria);
+	evaluate_checks(bp, plan, result, cert.outcomes + ncriteria);
+	cert.profile = profile_json(plan, result);
+	cert.samples = policy->samples;
 	cert.noutcomes = ncriteria + bp->nchecks;
 	decide_verdict(policy, cert.outcomes + ncriteria, bp->nchecks, criteria,
 				   &cert.verdict);

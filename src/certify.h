@@ -32,6 +32,9 @@ typedef struct Outcome
 	char	   *proven_by;
 	int			scans;			/* table passes beyond the shared one */
 	char	   *reason;			/* why it failed or could not run */
+	int			nsamples;		/* failing samples, kept apart */
+	char	  **sample_keys;	/* the row's key as text, or NULL */
+	char	  **sample_values;	/* the failing value as text, or NULL */
 } Outcome;
 
 /* The tier criteria a policy may declare (DESIGN section 3). */
@@ -76,6 +79,8 @@ typedef struct Certificate
 	const char *version_label;
 	const char *issued_by;
 	Verdict		verdict;
+	const char *profile;		/* JSON */
+	PolicySamples samples;		/* how samples are kept */
 	Outcome    *outcomes;		/* criteria first, then checks */
 	int			noutcomes;
 	int64		certificate_id; /* set by record_certificate */

@@ -7,6 +7,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -18,6 +20,12 @@ void		_PG_init(void);
 
 /* How long a certificate is valid when the policy has no valid_for. */
 char	   *dtecert_default_valid_for = NULL;
+
+/* Failing values kept per failed check. */
+int			dtecert_sample_size = 20;
+
+/* Memory for exact states (uniqueness) of one certification, in kB. */
+int			dtecert_exact_mem = 256 * 1024;
 
 static bool
 check_interval_guc(char **newval, void **extra, GucSource source)
@@ -37,6 +45,25 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   check_interval_guc, NULL, NULL);
+
+	DefineCustomIntVariable("dtecert.sample_size",
+							"Failing values kept per failed check.",
+							"The smallest by (primary key, value), or by (value, ctid) "
+							"without a primary key; 0 keeps none.",
+							&dtecert_sample_size,
+							20, 0, 10000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("dtecert.exact_mem",
+							"Memory for the exact states of one certification.",
+							"Uniqueness is counted in memory up to this much; past it, a "
+							"check is counted exactly by one extra sort pass over its "
+							"own columns.",
+							&dtecert_exact_mem,
+							256 * 1024, 64, MAX_KILOBYTES,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("dtecert");
 }

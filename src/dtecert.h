@@ -17,6 +17,8 @@
 
 /* GUCs (dtecert.c) */
 extern char *dtecert_default_valid_for;
+extern int	dtecert_sample_size;
+extern int	dtecert_exact_mem;
 
 /*
  * Running code under another identity (util.c).  As PostgreSQL does for

@@ -305,11 +305,11 @@ schema_check_column(BoundSchemaColumn *bound, Relation rel, ScanPlan *plan,
 																   column.typmod))));
 	if (declared->nullable == 0 && !column.notnull &&
 		plan->schema_nulls_column[i] > 0 &&
-		result->counts[plan->schema_nulls_column[i]] > 0)
+		scan_count(result, plan->schema_nulls_column[i]) > 0)
 		schema_finding(f, &f->nulls,
 					   psprintf("{\"column\":%s,\"nulls\":" INT64_FORMAT "}",
 								json_text(declared->name),
-								result->counts[plan->schema_nulls_column[i]]));
+								scan_count(result, plan->schema_nulls_column[i])));
 }
 
 static bool
@@ -407,23 +407,28 @@ outcome_schema(BoundPolicy *bp, Relation rel, ScanPlan *plan,
 
 /* ---- freshness ---- */
 
+/* RFC 3339 in UTC, microseconds: the same whatever DateStyle and TimeZone. */
 static char *
-datum_text(Oid type, Datum value)
+iso8601_utc(TimestampTz t)
 {
-	Oid			output;
-	bool		varlena;
+	struct pg_tm tm;
+	fsec_t		fsec;
 
-	getTypeOutputInfo(type, &output, &varlena);
-	return OidOutputFunctionCall(output, value);
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		elog(ERROR, "timestamp out of range");
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon,
+					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
 }
 
 void
-outcome_freshness(BoundPolicy *bp, TimestampTz now, ScanResult *result,
-				  Outcome *o, CriterionState *cs)
+outcome_freshness(BoundPolicy *bp, ScanPlan *plan, TimestampTz now,
+				  ScanResult *result, Outcome *o, CriterionState *cs)
 {
 	Policy	   *p = bp->policy;
 	StringInfoData b;
 	Datum		age = (Datum) 0;
+	bool		latest_isnull = true;
+	Datum		latest = (Datum) 0;
 
 	memset(o, 0, sizeof(Outcome));
 	o->name = "freshness";
@@ -438,21 +443,23 @@ outcome_freshness(BoundPolicy *bp, TimestampTz now, ScanResult *result,
 	json_close(&b, '}');
 	o->expected = b.data;
 
+	if (bp->freshness_error == NULL)
+		latest = scan_value(result, plan->freshness_column, &latest_isnull);
 	if (bp->freshness_error)
 		o->reason = bp->freshness_error;
-	else if (result->latest_isnull)
+	else if (latest_isnull)
 		o->reason = "no rows with a value to date the data by";
 	else
 	{
-		age = DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now),
-								  TimestampTzGetDatum(result->latest));
+		age = DirectFunctionCall2(timestamp_mi, TimestampTzGetDatum(now), latest);
 		o->passed = DatumGetInt32(DirectFunctionCall2(interval_cmp, age,
 													  bp->max_age)) <= 0;
 		initStringInfo(&b);
+		/* fixed formats: evidence must not depend on the session's DateStyle */
 		json_open(&b, NULL, '{');
-		json_string(&b, "latest", datum_text(TIMESTAMPTZOID,
-											 TimestampTzGetDatum(result->latest)));
-		json_string(&b, "age", datum_text(INTERVALOID, age));
+		json_string(&b, "latest", iso8601_utc(DatumGetTimestampTz(latest)));
+		json_double(&b, "age_seconds",
+					(double) (now - DatumGetTimestampTz(latest)) / USECS_PER_SEC);
 		json_close(&b, '}');
 		o->observed = b.data;
 		if (!o->passed)

@@ -14,18 +14,11 @@
 #include "certify.h"
 #include "plan.h"
 
-typedef struct ScanResult
-{
-	int64	   *counts;			/* by column number of the ScanPlan */
-	bool		latest_isnull;
-	TimestampTz latest;			/* max of the freshness column */
-} ScanResult;
-
 extern void outcome_check(BoundCheck *bc, bool counted, int64 element_count,
 						  int64 unexpected_count, int scans, Outcome *o);
 extern void outcome_schema(BoundPolicy *bp, Relation rel, ScanPlan *plan,
 						   ScanResult *result, Outcome *o, CriterionState *cs);
-extern void outcome_freshness(BoundPolicy *bp, TimestampTz now,
+extern void outcome_freshness(BoundPolicy *bp, ScanPlan *plan, TimestampTz now,
 							  ScanResult *result, Outcome *o, CriterionState *cs);
 extern void outcome_lineage(BoundPolicy *bp, Outcome *o, CriterionState *cs);
 

@@ -8,6 +8,11 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
@@ -190,33 +195,43 @@ failure_condition(const BoundCheck *bc, SqlQuery *q)
 	}
 }
 
-/* pg_catalog.count(*) FILTER (WHERE a AND b AND c), skipping NULL parts. */
-static void
-append_count(StringInfo sql, const char *a, const char *b, const char *c)
+/* AGGREGATE FILTER (WHERE a AND b AND c), skipping NULL parts. */
+static char *
+filtered(const char *aggregate, const char *a, const char *b, const char *c)
 {
 	const char *parts[3] = {a, b, c};
+	StringInfoData sql;
 	bool		first = true;
 	int			i;
 
-	appendStringInfoString(sql, "pg_catalog.count(*)");
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, aggregate);
 	for (i = 0; i < 3; i++)
 	{
 		if (parts[i] == NULL)
 			continue;
-		appendStringInfoString(sql, first ? " FILTER (WHERE " : " AND ");
-		appendStringInfoString(sql, parts[i]);
+		appendStringInfoString(&sql, first ? " FILTER (WHERE " : " AND ");
+		appendStringInfoString(&sql, parts[i]);
 		first = false;
 	}
 	if (!first)
-		appendStringInfoChar(sql, ')');
+		appendStringInfoChar(&sql, ')');
+	return sql.data;
+}
+
+/* Add an output column to the shared scan; returns its number. */
+int
+plan_add_column(ScanPlan *plan, const char *aggregate_sql)
+{
+	appendStringInfoString(&plan->query.sql, ",\n       ");
+	appendStringInfoString(&plan->query.sql, aggregate_sql);
+	return ++plan->ncolumns;
 }
 
 static int
 add_column(ScanPlan *plan, const char *a, const char *b, const char *c)
 {
-	appendStringInfoString(&plan->query.sql, ",\n       ");
-	append_count(&plan->query.sql, a, b, c);
-	return ++plan->ncolumns;
+	return plan_add_column(plan, filtered("pg_catalog.count(*)", a, b, c));
 }
 
 bool
@@ -225,8 +240,57 @@ check_in_scan(const BoundCheck *bc)
 	return bc->error == NULL && bc->proven_by == NULL;
 }
 
+/*
+ * Exact uniqueness in the shared scan.  Its state may use this check's share
+ * of dtecert.exact_mem; past that it overflows and certify counts the check
+ * with one extra pass (plan_unique_query).
+ */
+static int
+add_unique(ScanPlan *plan, BoundCheck *bc, const char *where,
+		   const char *element, int64 limit_bytes)
+{
+	StringInfoData agg;
+	int			i;
+
+	initStringInfo(&agg);
+	appendStringInfo(&agg, "dtecert.unique_agg(%s, %s",
+					 query_param(&plan->query, INT8OID, Int64GetDatum(limit_bytes)),
+					 query_param(&plan->query, INT4OID, Int32GetDatum(plan->sample_size)));
+	for (i = 0; i < bc->ncolumns; i++)
+		appendStringInfo(&agg, ", %s", bc->columns[i].sql);
+	appendStringInfoChar(&agg, ')');
+	return plan_add_column(plan, filtered(agg.data, where, element, NULL));
+}
+
+/* The failing rows' sample: the value (if the check has one) and the key. */
+static int
+add_sample(ScanPlan *plan, BoundCheck *bc, const char *where,
+		   const char *element, const char *failure)
+{
+	SampleKey  *key = &plan->sample_key;
+	const char *value = bc->ncolumns == 1 ? bc->columns[0].sql : NULL;
+	char	   *args;
+
+	if (value == NULL && key->nkeys == 0)
+		return 0;				/* nothing to show */
+	if (value == NULL)
+		args = key->key_sql;
+	else if (key->nkeys == 0)
+		args = (char *) value;
+	else if (key->value_first)
+		args = psprintf("%s, %s", value, key->key_sql);
+	else
+		args = psprintf("%s, %s", key->key_sql, value);
+	return plan_add_column(plan,
+						   filtered(psprintf("dtecert.sample_agg(%s, %s)",
+											 query_param(&plan->query, INT4OID,
+														 Int32GetDatum(plan->sample_size)),
+											 args),
+									where, element, failure));
+}
+
 static void
-plan_check(ScanPlan *plan, BoundPolicy *bp, int i)
+plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 unique_limit)
 {
 	BoundCheck *bc = &bp->checks[i];
 	char	   *where = bc->check->where ? expression(bc->check->where) : NULL;
@@ -238,12 +302,19 @@ plan_check(ScanPlan *plan, BoundPolicy *bp, int i)
 	plan->element_column[i] = (where || element) ?
 		add_column(plan, where, element, NULL) : plan->total_column;
 
-	/* unique and references need queries of their own */
-	if (bc->check->kind == CHECK_UNIQUE || bc->check->kind == CHECK_REFERENCES)
+	if (bc->check->kind == CHECK_UNIQUE)
+	{
+		plan->unique_column[i] = add_unique(plan, bc, where, element, unique_limit);
 		return;
+	}
+	if (bc->check->kind == CHECK_REFERENCES)
+		return;					/* its anti-join runs apart */
 	failure = failure_condition(bc, &plan->query);
-	if (failure)
-		plan->unexpected_column[i] = add_column(plan, where, element, failure);
+	if (failure == NULL)
+		return;
+	plan->unexpected_column[i] = add_column(plan, where, element, failure);
+	if (plan->sample_size > 0)
+		plan->sample_column[i] = add_sample(plan, bc, where, element, failure);
 }
 
 static void
@@ -265,18 +336,97 @@ plan_schema_nulls(ScanPlan *plan, BoundPolicy *bp, Relation rel)
 	}
 }
 
+int64
+scan_count(ScanResult *result, int column)
+{
+	bool		isnull;
+	Datum		value = scan_value(result, column, &isnull);
+
+	return isnull ? 0 : DatumGetInt64(value);
+}
+
+Datum
+scan_value(ScanResult *result, int column, bool *isnull)
+{
+	if (column <= 0)
+		elog(ERROR, "certification result column %d was not computed", column);
+	return heap_getattr(result->row, column, result->desc, isnull);
+}
+
+/* The sort key of samples: the primary key, or (tableoid, ctid). */
+static void
+plan_sample_key(ScanPlan *plan, Relation rel)
+{
+	SampleKey  *key = &plan->sample_key;
+	Oid			pkey = InvalidOid;
+	char		relkind = rel->rd_rel->relkind;
+
+	if (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE)
+		pkey = RelationGetPrimaryKeyIndex(rel);
+	if (OidIsValid(pkey))
+	{
+		Relation	index = index_open(pkey, AccessShareLock);
+		StringInfoData sql;
+		int			k;
+
+		initStringInfo(&sql);
+		for (k = 0; k < index->rd_index->indnkeyatts; k++)
+		{
+			AttrNumber	attnum = index->rd_index->indkey.values[k];
+
+			appendStringInfo(&sql, "%s%s", k ? ", " : "",
+							 quote_identifier(get_attname(RelationGetRelid(rel), attnum, false)));
+		}
+		key->nkeys = index->rd_index->indnkeyatts;
+		key->key_sql = sql.data;
+		key->value_first = false;
+		index_close(index, AccessShareLock);
+	}
+	else if (relkind == RELKIND_RELATION || relkind == RELKIND_PARTITIONED_TABLE ||
+			 relkind == RELKIND_MATVIEW)
+	{
+		key->nkeys = 2;
+		key->key_sql = "tableoid::pg_catalog.regclass, ctid";
+		key->value_first = true;
+		key->by_ctid = true;
+		key->one_relation = relkind != RELKIND_PARTITIONED_TABLE &&
+			!rel->rd_rel->relhassubclass;
+	}
+}
+
+static int
+count_unique_checks(BoundPolicy *bp)
+{
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < bp->nchecks; i++)
+		if (check_in_scan(&bp->checks[i]) && bp->checks[i].check->kind == CHECK_UNIQUE)
+			n++;
+	return n;
+}
+
 ScanPlan *
-plan_scan(BoundPolicy *bp)
+plan_scan(BoundPolicy *bp, bool with_samples)
 {
 	ScanPlan   *plan = palloc0(sizeof(ScanPlan));
 	Relation	rel = relation_open(bp->relid, NoLock);
+	int			nunique = count_unique_checks(bp);
+	int64		unique_limit;
 	int			i;
 
 	query_init(&plan->query);
 	plan->element_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
 	plan->unexpected_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
+	plan->unique_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
+	plan->sample_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
 	plan->schema_nulls_column = palloc0(sizeof(int) *
 										Max(bp->policy->nschema_columns, 1));
+	plan->sample_size = (with_samples && bp->policy->samples != SAMPLES_NONE) ?
+		dtecert_sample_size : 0;
+	plan_sample_key(plan, rel);
+	/* the exact states of one certification share dtecert.exact_mem */
+	unique_limit = (int64) dtecert_exact_mem * 1024 / Max(nunique, 1);
 
 	appendStringInfoString(&plan->query.sql, "SELECT pg_catalog.count(*)");
 	plan->total_column = ++plan->ncolumns;
@@ -284,15 +434,16 @@ plan_scan(BoundPolicy *bp)
 	if (bp->policy->has_freshness && bp->freshness_error == NULL)
 	{
 		/* infinities are sentinels, not dates: the newest finite value */
-		appendStringInfo(&plan->query.sql,
-						 ",\n       pg_catalog.max((%s)::pg_catalog.timestamptz)"
-						 " FILTER (WHERE pg_catalog.isfinite(%s))",
-						 bp->freshness_column.sql, bp->freshness_column.sql);
-		plan->freshness_column = ++plan->ncolumns;
+		plan->freshness_column = plan_add_column(plan,
+												 psprintf("pg_catalog.max((%s)::pg_catalog.timestamptz)"
+														  " FILTER (WHERE pg_catalog.isfinite(%s))",
+														  bp->freshness_column.sql,
+														  bp->freshness_column.sql));
 	}
 	plan_schema_nulls(plan, bp, rel);
 	for (i = 0; i < bp->nchecks; i++)
-		plan_check(plan, bp, i);
+		plan_check(plan, bp, i, unique_limit);
+	profile_plan(plan, rel);
 
 	appendStringInfo(&plan->query.sql, "\n  FROM %s", bp->relation_sql);
 	relation_close(rel, NoLock);
@@ -300,30 +451,37 @@ plan_scan(BoundPolicy *bp)
 }
 
 /*
- * Great Expectations' count for unique: every row whose value occurs more
- * than once.  (The engine replaces this query with an aggregate in the
- * shared scan.)
+ * The exact pass for a unique check whose in-memory state overflowed: Great
+ * Expectations' count (every row whose value occurs more than once) and the
+ * smallest duplicated values, by sorting or hashing this check's columns.
  */
 SqlQuery *
 plan_unique_query(BoundPolicy *bp, BoundCheck *bc)
 {
-	SqlQuery	   *q = palloc0(sizeof(SqlQuery));
+	SqlQuery   *q = palloc0(sizeof(SqlQuery));
 	char	   *element = element_condition(bc);
 	const char *where = bc->check->where;
+	StringInfoData cols;
 	int			i;
 
 	query_init(q);
-	appendStringInfoString(&q->sql,
-						   "SELECT COALESCE(pg_catalog.sum(d.n), 0)::pg_catalog.int8"
-						   "  FROM (SELECT pg_catalog.count(*) AS n FROM ");
-	appendStringInfoString(&q->sql, bp->relation_sql);
-	appendStringInfo(&q->sql, " WHERE %s AND %s GROUP BY ",
-					 element ? element : "true",
-					 where ? expression(where) : "true");
+	initStringInfo(&cols);
 	for (i = 0; i < bc->ncolumns; i++)
-		appendStringInfo(&q->sql, "%s%s", i ? ", " : "", bc->columns[i].sql);
-	appendStringInfoString(&q->sql,
-						   " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1) d");
+		appendStringInfo(&cols, "%s%s", i ? ", " : "", bc->columns[i].sql);
+	appendStringInfo(&q->sql,
+					 "SELECT COALESCE(pg_catalog.sum(d.dtecert_n), 0)::pg_catalog.int8,"
+					 " (pg_catalog.array_agg(d.dtecert_v ORDER BY %s))[1:%s]"
+					 "  FROM (SELECT pg_catalog.count(*) AS dtecert_n, %s AS dtecert_v, %s"
+					 "          FROM %s WHERE %s AND %s GROUP BY %s"
+					 "        HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1) d",
+					 cols.data,
+					 query_param(q, INT4OID, Int32GetDatum(dtecert_sample_size)),
+					 bc->ncolumns == 1 ? psprintf("(%s)::pg_catalog.text", cols.data) :
+					 psprintf("ROW(%s)::pg_catalog.text", cols.data),
+					 cols.data, bp->relation_sql,
+					 element ? element : "true",
+					 where ? expression(where) : "true",
+					 cols.data);
 	return q;
 }
 

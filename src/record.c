@@ -37,11 +37,11 @@ static int64
 insert_certificate(Certificate *cert)
 {
 	Verdict    *v = &cert->verdict;
-	Oid			types[16] = {TEXTOID, OIDOID, INT4OID, UUIDOID, TIMESTAMPTZOID,
+	Oid			types[17] = {TEXTOID, OIDOID, INT4OID, UUIDOID, TIMESTAMPTZOID,
 		TIMESTAMPTZOID, TEXTOID, TEXTOID, BOOLOID, NUMERICOID, INT4OID, INT4OID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[16];
-	char		nulls[16];
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[17];
+	char		nulls[17];
 	bool		isnull;
 	int			ret;
 
@@ -68,15 +68,18 @@ insert_certificate(Certificate *cert)
 	values[14] = NULLABLE_TEXT(cert->version_label);
 	nulls[14] = NULL_FLAG(cert->version_label == NULL);
 	values[15] = CStringGetTextDatum(cert->issued_by);
+	values[16] = NULLABLE_TEXT(cert->profile);
+	nulls[16] = NULL_FLAG(cert->profile == NULL);
 
 	ret = SPI_execute_with_args(
 		"INSERT INTO dtecert.certificates"
 		"  (dataset, relation_oid, policy_version, run_id, issued_at, valid_until,"
 		"   tier_required, tier_achieved, certified, quality_score, checks_passed,"
-		"   checks_failed, status, reason, version_label, issued_by)"
-		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+		"   checks_failed, status, reason, version_label, issued_by, profile)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+		"         $17::pg_catalog.jsonb)"
 		" RETURNING certificate_id",
-		16, types, values, nulls, false, 1);
+		17, types, values, nulls, false, 1);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not record the certificate: %s", SPI_result_code_string(ret));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
@@ -121,6 +124,49 @@ insert_outcome(SPIPlanPtr plan, int64 certificate_id, int index, Outcome *o)
 			 SPI_result_code_string(ret));
 }
 
+/*
+ * samples: masked keeps a digest of each value instead of the value, so
+ * that equal values can still be matched up without being shown.
+ */
+static char *
+sample_text(PolicySamples mode, const char *value)
+{
+	if (value == NULL || mode != SAMPLES_MASKED)
+		return (char *) value;
+	return psprintf("masked:%.16s", dtecert_sha256_hex(value, strlen(value)));
+}
+
+static void
+insert_samples(int64 certificate_id, Outcome *o, PolicySamples mode)
+{
+	Oid			types[5] = {INT8OID, TEXTOID, INT4OID, TEXTOID, TEXTOID};
+	Datum		values[5];
+	char		nulls[5];
+	int			i;
+	int			ret;
+
+	for (i = 0; i < o->nsamples; i++)
+	{
+		char	   *value = sample_text(mode, o->sample_values[i]);
+
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = Int64GetDatum(certificate_id);
+		values[1] = CStringGetTextDatum(o->name);
+		values[2] = Int32GetDatum(i + 1);
+		values[3] = NULLABLE_TEXT(o->sample_keys[i]);
+		nulls[3] = NULL_FLAG(o->sample_keys[i] == NULL);
+		values[4] = NULLABLE_TEXT(value);
+		nulls[4] = NULL_FLAG(value == NULL);
+		ret = SPI_execute_with_args("INSERT INTO dtecert.check_samples"
+									"  (certificate_id, check_name, ordinal, row_key, value)"
+									" VALUES ($1, $2, $3, $4, $5)",
+									5, types, values, nulls, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "could not record a sample of check %s: %s", o->name,
+				 SPI_result_code_string(ret));
+	}
+}
+
 void
 record_certificate(Certificate *cert)
 {
@@ -147,5 +193,8 @@ record_certificate(Certificate *cert)
 	for (i = 0; i < cert->noutcomes; i++)
 		insert_outcome(plan, cert->certificate_id, i + 1, &cert->outcomes[i]);
 	SPI_freeplan(plan);
+	if (cert->samples != SAMPLES_NONE)
+		for (i = 0; i < cert->noutcomes; i++)
+			insert_samples(cert->certificate_id, &cert->outcomes[i], cert->samples);
 	dtecert_restore_identity(&saved);
 }

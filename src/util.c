@@ -44,16 +44,35 @@ pin_search_path(SavedIdentity *saved)
 }
 
 /*
+ * Settings under which a certification reads data.  A certificate must not
+ * depend on who runs it: the same data gives the same verdict and the same
+ * evidence, text forms included, whatever the caller's session says.
+ */
+static const char *const scan_settings[][2] = {
+	{"TimeZone", "UTC"},
+	{"DateStyle", "ISO, YMD"},
+	{"IntervalStyle", "iso_8601"},
+	{"extra_float_digits", "1"},
+	{"bytea_output", "hex"},
+};
+
+/*
  * Become the table's owner inside a security-restricted operation, with a
- * search_path that nobody can plant objects in.
+ * search_path that nobody can plant objects in and fixed output settings.
  */
 void
 dtecert_become_owner(Oid owner, SavedIdentity *saved)
 {
+	int			i;
+
 	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
 	SetUserIdAndSecContext(owner,
 						   saved->sec_context | SECURITY_RESTRICTED_OPERATION);
 	pin_search_path(saved);
+	for (i = 0; i < lengthof(scan_settings); i++)
+		(void) set_config_option(scan_settings[i][0], scan_settings[i][1],
+								 PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 }
 
 static Oid
