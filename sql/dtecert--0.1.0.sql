@@ -241,6 +241,13 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dtecert.certify(regclass, text) IS
 	'runs the dataset''s policy in one scan and records a certificate';
 
+CREATE FUNCTION dtecert.explain(dataset regclass, actual boolean DEFAULT false)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'dtecert_explain'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dtecert.explain(regclass, boolean) IS
+	'the plan of the certification''s one scan (with analyze: run it, record nothing)';
+
 /* ------------------------------------------------------------------------
  * Reading certificates
  */

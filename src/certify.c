@@ -34,6 +34,7 @@
 #include "proof.h"
 
 PG_FUNCTION_INFO_V1(dtecert_certify);
+PG_FUNCTION_INFO_V1(dtecert_explain);
 
 /* The caller must be able to read the whole table. */
 static void
@@ -363,4 +364,68 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	SPI_finish();
 	relation_close(rel, NoLock);
 	PG_RETURN_DATUM(HeapTupleGetDatum(result_tuple(fcinfo, &cert)));
+}
+
+/*
+ * dtecert.explain(dataset, actual): the plan of the certification's shared
+ * scan, as certify would run it (as the table's owner, with its settings).
+ * With actual, the scan runs, but no certificate is recorded.
+ */
+Datum
+dtecert_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext mcxt = CurrentMemoryContext;
+	Relation	rel;
+	char	   *dataset;
+	Policy	   *policy;
+	BoundPolicy *bp;
+	ScanPlan   *plan;
+	SqlQuery	explain;
+	SavedIdentity saved;
+	int			version;
+	int			ret;
+	uint64		i;
+
+	dtecert_check_not_null_arg(fcinfo, 0, "dataset");
+	dtecert_check_not_null_arg(fcinfo, 1, "actual");
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rel = open_dataset(PG_GETARG_OID(0));
+	dataset = dtecert_dataset_name(RelationGetRelid(rel));
+	check_can_select(rel, dataset);
+
+	SPI_connect();
+	MemoryContextSwitchTo(mcxt);
+	policy = dtecert_current_policy(dataset, &version, mcxt);
+	if (policy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("dataset %s has no policy", dataset)));
+	bp = bind_policy(policy, rel, false);
+	prove_checks(bp, rel);
+	plan = plan_scan(bp, check_enable_rls(bp->relid, InvalidOid, true) != RLS_ENABLED);
+
+	explain = plan->query;
+	initStringInfo(&explain.sql);
+	appendStringInfo(&explain.sql, "EXPLAIN (ANALYZE %s, TIMING false, SUMMARY false) %s",
+					 PG_GETARG_BOOL(1) ? "true" : "false", plan->query.sql.data);
+	dtecert_become_owner(bp->owner, &saved);
+	/* not read-only: SPI refuses EXPLAIN there, though it changes nothing */
+	ret = SPI_execute_with_args(explain.sql.data, explain.nparams, explain.paramtypes,
+								explain.params, NULL, false, 0);
+	dtecert_restore_identity(&saved);
+	if (ret != SPI_OK_UTILITY && ret != SPI_OK_SELECT)
+		elog(ERROR, "EXPLAIN failed: %s", SPI_result_code_string(ret));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		Datum		line[1];
+		bool		nulls[1] = {false};
+
+		line[0] = CStringGetTextDatum(SPI_getvalue(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc, 1));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, line, nulls);
+	}
+	SPI_finish();
+	relation_close(rel, NoLock);
+	return (Datum) 0;
 }

@@ -58,9 +58,10 @@ my %digest_sql = (
 	policies => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.md5(pg_catalog.string_agg(t::text, E'\n' ORDER BY dataset, version)) FROM dtecert.policies t},
 	certificates => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.md5(pg_catalog.string_agg(t::text, E'\n' ORDER BY certificate_id)) FROM dtecert.certificates t},
 	check_results => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.md5(pg_catalog.string_agg(t::text, E'\n' ORDER BY certificate_id, check_name)) FROM dtecert.check_results t},
+	check_samples => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.md5(pg_catalog.string_agg(t::text, E'\n' ORDER BY certificate_id, check_name, ordinal)) FROM dtecert.check_samples t},
 	status => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.string_agg(t::text, E'\n' ORDER BY dataset) FROM dtecert.status t},
 );
-my @tables = qw(policies certificates check_results);
+my @tables = qw(policies certificates check_results check_samples);
 
 my %before = map { $_ => $node->safe_psql('src', $digest_sql{$_}) } keys %digest_sql;
 like($before{policies}, qr/^4:/, 'source: four policy versions');
@@ -78,7 +79,7 @@ is( $node->safe_psql(
 SELECT pg_catalog.string_agg(c::pg_catalog.regclass::text, ',' ORDER BY c::pg_catalog.regclass::text)
   FROM pg_catalog.pg_extension e, pg_catalog.unnest(e.extconfig) c
  WHERE e.extname = 'dtecert'}),
-	'dtecert.certificates,dtecert.certificates_certificate_id_seq,dtecert.check_results,dtecert.policies',
+	'dtecert.certificates,dtecert.certificates_certificate_id_seq,dtecert.check_results,dtecert.check_samples,dtecert.policies',
 	'pg_extension.extconfig lists every table and sequence');
 is( $node->safe_psql(
 		'src', q{
