@@ -87,4 +87,24 @@ SELECT dtecert.certify('orders');
 RESET statement_timeout;
 SELECT count(*) = :before AS nothing_recorded FROM dtecert.certificates WHERE dataset = 'cert.orders';
 
+-- The evidence pack holds the seed's flat fields, the certificate, the
+-- policy, every criterion and check, and each failed check's samples.
+CREATE TABLE ev (id int PRIMARY KEY, amount numeric);
+INSERT INTO ev VALUES (1, 5), (2, -1), (3, -2);
+SELECT dtecert.set_policy('ev', $$
+checks: [{between: {column: amount, min: 0}}]
+lineage: {job: load_ev, inputs: ['s3://raw/ev']}$$) AS version;
+SELECT certificate_id AS ev_id FROM dtecert.certify('ev') \gset
+SELECT e ->> 'dataset' AS dataset, e -> 'quality_score' AS quality_score,
+       e -> 'certified' AS certified, e -> 'lineage' AS lineage,
+       e -> 'certificate' ->> 'status' AS status,
+       e -> 'policy' -> 'version' AS policy_version,
+       jsonb_array_length(e -> 'criteria') AS criteria,
+       e -> 'checks' -> 0 ->> 'check_name' AS check_name,
+       e -> 'checks' -> 0 -> 'samples' AS samples,
+       e -> 'certificate' -> 'profile' -> 'row_count' AS profiled_rows,
+       e -> 'environment' ->> 'dtecert' AS version
+  FROM dtecert.evidence(:ev_id) e;
+SELECT dtecert.evidence(-1) IS NULL AS unknown_certificate;
+
 DROP SCHEMA cert CASCADE;

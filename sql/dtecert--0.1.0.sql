@@ -435,8 +435,16 @@ AS $$
 					   FROM dtecert.check_results r
 					  WHERE r.certificate_id = c.certificate_id
 						AND r.severity IS NULL),
-		'checks', (SELECT coalesce(jsonb_agg(to_jsonb(r) - 'certificate_id'
-											 ORDER BY r.check_index), '[]')
+		'checks', (SELECT coalesce(jsonb_agg(
+							(to_jsonb(r) - 'certificate_id')
+							|| jsonb_build_object('samples',
+								(SELECT coalesce(jsonb_agg(jsonb_build_object(
+											'row_key', s.row_key, 'value', s.value)
+										ORDER BY s.ordinal), '[]')
+								   FROM dtecert.check_samples s
+								  WHERE s.certificate_id = r.certificate_id
+									AND s.check_name = r.check_name))
+							ORDER BY r.check_index), '[]')
 					 FROM dtecert.check_results r
 					WHERE r.certificate_id = c.certificate_id
 					  AND r.severity IS NOT NULL),
