@@ -147,6 +147,39 @@ SELECT r.check_name, r.unexpected_count FROM dtecert.check_results r
 RESET ALL;
 SET search_path = engine, public;
 
+-- Partial states that are empty (no row passes a check's filter) or hold only
+-- NULLs cross the parallel boundary intact: the parallel certificate equals
+-- the serial one.
+CREATE TABLE nulls (id int, nothing text, one int);
+INSERT INTO nulls SELECT g, NULL, 1 FROM generate_series(1, 200000) g;
+SELECT dtecert.set_policy('nulls', $$
+checks:
+  - not_null: nothing
+  - unique: nothing
+  - unique: {columns: [nothing, one], ignore_row_if: never, name: nothing_one}
+  - accepted_values: {column: nothing, values: [a]}
+  - between: {column: id, min: 1}
+$$) AS version;
+SET dtecert.sample_size = 3;
+SET max_parallel_workers_per_gather = 0;
+SELECT certificate_id AS nulls_serial FROM dtecert.certify('nulls') \gset
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SELECT certificate_id AS nulls_parallel FROM dtecert.certify('nulls') \gset
+RESET ALL;
+SET search_path = engine, public;
+SELECT s.check_name, s.element_count, s.unexpected_count,
+       (s.passed, s.element_count, s.unexpected_count, s.observed)
+       = (p.passed, p.element_count, p.unexpected_count, p.observed) AS same
+  FROM dtecert.check_results s JOIN dtecert.check_results p USING (check_name)
+ WHERE s.certificate_id = :nulls_serial AND p.certificate_id = :nulls_parallel
+ ORDER BY s.check_index;
+SELECT check_name, array_agg(coalesce(row_key, '-') || ':' || coalesce(value, 'NULL') ORDER BY ordinal) AS samples
+  FROM dtecert.check_samples WHERE certificate_id IN (:nulls_serial, :nulls_parallel)
+ GROUP BY certificate_id, check_name ORDER BY check_name, certificate_id;
+
 -- Samples follow the policy: values, masked (a digest), none; and the
 -- smallest by primary key when there is one.
 CREATE TABLE people (id int PRIMARY KEY, email text);
