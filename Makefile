@@ -13,7 +13,7 @@ OBJS = $(SRCS:.c=.o)
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 # pg_regress suites: every sql/*.sql except the install/upgrade scripts.
-REGRESS = $(filter-out $(EXTENSION)--%,$(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS = $(sort $(filter-out $(EXTENSION)--%,$(basename $(notdir $(wildcard sql/*.sql)))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 TAP_TESTS = 1

@@ -5,32 +5,6 @@ CREATE SCHEMA check_ranges;
 SET search_path = check_ranges, public;
 SET TimeZone = 'UTC';
 
--- results(ds): the check results of the certificate just issued for ds.
-CREATE FUNCTION results(ds regclass)
-RETURNS TABLE (check_name text, kind text, passed boolean, element_count bigint,
-               unexpected_count bigint, proven_by text, scans integer, reason text)
-LANGUAGE sql AS $$
-  SELECT r.check_name, r.kind, r.passed, r.element_count, r.unexpected_count,
-         r.proven_by, r.scans, r.reason
-    FROM dtecert.check_results r
-   WHERE r.certificate_id = (SELECT max(c.certificate_id)
-                               FROM dtecert.certificates c
-                              WHERE c.dataset = dtecert.dataset_name(ds))
-   ORDER BY r.check_index
-$$;
-
--- documents(ds): what the checks of that certificate observed and expected.
-CREATE FUNCTION documents(ds regclass)
-RETURNS TABLE (check_name text, observed jsonb, expected jsonb)
-LANGUAGE sql AS $$
-  SELECT r.check_name, r.observed, r.expected
-    FROM dtecert.check_results r
-   WHERE r.certificate_id = (SELECT max(c.certificate_id)
-                               FROM dtecert.certificates c
-                              WHERE c.dataset = dtecert.dataset_name(ds))
-   ORDER BY r.check_index
-$$;
-
 -- Ten measurements.  NaN sorts above every number in PostgreSQL.
 CREATE TABLE m (
     id      integer,

@@ -7,34 +7,6 @@
 CREATE SCHEMA check_unique;
 SET search_path = check_unique, public;
 
--- results(ds): the check results of the certificate just issued for ds.
--- (Without scans: DESIGN section 5 counts uniqueness in the shared scan,
--- scans = 0 below dtecert.exact_mem, which the engine does not do yet.)
-CREATE FUNCTION results(ds regclass)
-RETURNS TABLE (check_name text, kind text, passed boolean, element_count bigint,
-               unexpected_count bigint, proven_by text, reason text)
-LANGUAGE sql AS $$
-  SELECT r.check_name, r.kind, r.passed, r.element_count, r.unexpected_count,
-         r.proven_by, r.reason
-    FROM dtecert.check_results r
-   WHERE r.certificate_id = (SELECT max(c.certificate_id)
-                               FROM dtecert.certificates c
-                              WHERE c.dataset = dtecert.dataset_name(ds))
-   ORDER BY r.check_index
-$$;
-
--- documents(ds): what the checks of that certificate observed and expected.
-CREATE FUNCTION documents(ds regclass)
-RETURNS TABLE (check_name text, observed jsonb, expected jsonb)
-LANGUAGE sql AS $$
-  SELECT r.check_name, r.observed, r.expected
-    FROM dtecert.check_results r
-   WHERE r.certificate_id = (SELECT max(c.certificate_id)
-                               FROM dtecert.certificates c
-                              WHERE c.dataset = dtecert.dataset_name(ds))
-   ORDER BY r.check_index
-$$;
-
 -- One column.  ids: 2 twice and 3 three times give 5 unexpected rows of the
 -- 7 non-null ones.  Text: case, accents and the two spellings of 'é'
 -- (U+00E9, and 'e' + U+0301) differ; the same 'é' twice is a duplicate.
