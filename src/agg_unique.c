@@ -21,6 +21,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "utils/lsyscache.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -61,6 +62,17 @@ typedef struct DupState
 	DupEntry **buckets;
 	Datum	   *row_values;		/* scratch: one row's arguments */
 	bool	   *row_nulls;
+
+	/*
+	 * The fast path, for one column of a type whose equality is equality of
+	 * its Datum (integers, dates, timestamps): an open-addressing table of
+	 * the Datums themselves, no allocation per value.  A slot is free while
+	 * its count is 0.
+	 */
+	int8		fast;			/* -1 not decided yet, 0 no, 1 yes */
+	int64		fast_capacity;	/* a power of two */
+	Datum	   *fast_keys;
+	int64	   *fast_counts;
 } DupState;
 
 static DupState *
@@ -81,6 +93,7 @@ unique_state_new(MemoryContext aggcxt, int ncols, int64 limit_bytes,
 											sizeof(DupEntry *) * state->nbuckets);
 	state->row_values = palloc(sizeof(Datum) * Max(ncols, 1));
 	state->row_nulls = palloc(sizeof(bool) * Max(ncols, 1));
+	state->fast = -1;
 	MemoryContextSwitchTo(old);
 	return state;
 }
@@ -94,6 +107,9 @@ unique_overflow(DupState *state)
 	state->buckets = NULL;
 	state->nentries = 0;
 	state->nbuckets = 0;
+	state->fast_keys = NULL;
+	state->fast_counts = NULL;
+	state->fast_capacity = 0;
 }
 
 static bool
@@ -160,6 +176,108 @@ unique_match(DupState *state, DupEntry *entry, Datum *values, bool *nulls)
 	return true;
 }
 
+/* Types whose "=" is the equality of their Datums. */
+static bool
+datum_equality_type(Oid basetypid)
+{
+	switch (basetypid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case DATEOID:
+		case TIMEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case BOOLOID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static uint64
+mix64(uint64 x)
+{
+	/* the finalizer of MurmurHash3: cheap, and spreads sequential keys */
+	x ^= x >> 33;
+	x *= UINT64CONST(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	x *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	x ^= x >> 33;
+	return x;
+}
+
+static void fast_insert(DupState *state, Datum key, int64 count);
+
+static bool
+fast_allocate(DupState *state, int64 capacity)
+{
+	Size		bytes = (Size) capacity * (sizeof(Datum) + sizeof(int64));
+
+	if ((int64) bytes > state->limit_bytes || bytes >= MaxAllocHugeSize)
+		return false;
+	state->fast_capacity = capacity;
+	state->fast_keys = MemoryContextAllocHuge(state->entries_cxt,
+											  capacity * sizeof(Datum));
+	state->fast_counts = MemoryContextAllocHuge(state->entries_cxt,
+												capacity * sizeof(int64));
+	memset(state->fast_counts, 0, capacity * sizeof(int64));
+	return true;
+}
+
+/* Double the table at 70% load, or overflow when that would pass the budget. */
+static void
+fast_grow(DupState *state)
+{
+	Datum	   *keys = state->fast_keys;
+	int64	   *counts = state->fast_counts;
+	int64		capacity = state->fast_capacity;
+	int64		i;
+
+	state->nentries = 0;
+	if (!fast_allocate(state, capacity * 2))
+	{
+		unique_overflow(state);
+		return;
+	}
+	for (i = 0; i < capacity; i++)
+		if (counts[i] > 0)
+			fast_insert(state, keys[i], counts[i]);
+	pfree(keys);
+	pfree(counts);
+}
+
+static void
+fast_insert(DupState *state, Datum key, int64 count)
+{
+	uint64		mask = state->fast_capacity - 1;
+	uint64		slot = mix64((uint64) key) & mask;
+
+	while (state->fast_counts[slot] > 0)
+	{
+		if (state->fast_keys[slot] == key)
+		{
+			state->fast_counts[slot] += count;
+			return;
+		}
+		slot = (slot + 1) & mask;
+	}
+	state->fast_keys[slot] = key;
+	state->fast_counts[slot] = count;
+	if (++state->nentries * 10 > state->fast_capacity * 7)
+		fast_grow(state);
+}
+
+static void
+decide_fast(DupState *state)
+{
+	state->fast = state->ncols == 1 &&
+		datum_equality_type(getBaseType(state->types[0].typid)) &&
+		fast_allocate(state, 1024);
+}
+
 /* Count a value (count times); copies it into the state when it is new. */
 static void
 unique_add(DupState *state, Datum *values, bool *nulls, int64 count)
@@ -172,6 +290,13 @@ unique_add(DupState *state, Datum *values, bool *nulls, int64 count)
 
 	if (state->overflowed)
 		return;
+	if (state->fast < 0)
+		decide_fast(state);
+	if (state->fast && !nulls[0])
+	{
+		fast_insert(state, values[0], count);
+		return;
+	}
 	hash = unique_hash(state, values, nulls);
 	b = hash & (state->nbuckets - 1);
 	for (entry = state->buckets[b]; entry; entry = entry->next)
@@ -210,6 +335,28 @@ unique_add(DupState *state, Datum *values, bool *nulls, int64 count)
 		unique_grow(state);
 }
 
+/* Every distinct value counted, in either representation. */
+typedef void (*dup_visitor) (DupState *state, Datum *values, bool *nulls,
+							 int64 count, void *arg);
+
+static void
+unique_visit(DupState *state, dup_visitor visit, void *arg)
+{
+	static bool not_null = false;
+	int64		i;
+
+	for (i = 0; i < state->fast_capacity; i++)
+		if (state->fast_counts[i] > 0)
+			visit(state, &state->fast_keys[i], &not_null, state->fast_counts[i], arg);
+	for (i = 0; i < state->nbuckets; i++)
+	{
+		DupEntry   *entry;
+
+		for (entry = state->buckets[i]; entry; entry = entry->next)
+			visit(state, entry->values, entry->nulls, entry->count, arg);
+	}
+}
+
 Datum
 dtecert_unique_trans(PG_FUNCTION_ARGS)
 {
@@ -244,6 +391,12 @@ dtecert_unique_trans(PG_FUNCTION_ARGS)
 }
 
 /* Merge two partial states (parallel query): counts of equal values add up. */
+static void
+merge_into(DupState *from, Datum *values, bool *nulls, int64 count, void *arg)
+{
+	unique_add((DupState *) arg, values, nulls, count);
+}
+
 Datum
 dtecert_unique_combine(PG_FUNCTION_ARGS)
 {
@@ -268,25 +421,36 @@ dtecert_unique_combine(PG_FUNCTION_ARGS)
 	}
 	if (state2->overflowed)
 		unique_overflow(state1);
-	for (i = 0; !state1->overflowed && i < state2->nbuckets; i++)
-	{
-		DupEntry *entry;
-
-		for (entry = state2->buckets[i]; entry && !state1->overflowed; entry = entry->next)
-			unique_add(state1, entry->values, entry->nulls, entry->count);
-	}
+	if (!state1->overflowed)
+		unique_visit(state2, merge_into, state1);
 	if (!state1->overflowed && unique_over_budget(state1))
 		unique_overflow(state1);
 	PG_RETURN_POINTER(state1);
 }
 
+static void
+count_entry(DupState *state, Datum *values, bool *nulls, int64 count, void *arg)
+{
+	(*(int64 *) arg)++;
+}
+
+static void
+send_entry(DupState *state, Datum *values, bool *nulls, int64 count, void *arg)
+{
+	StringInfo	buf = (StringInfo) arg;
+	int			c;
+
+	pq_sendint64(buf, count);
+	for (c = 0; c < state->ncols; c++)
+		agg_send_value(buf, &state->types[c], values[c], nulls[c]);
+}
+
 Datum
 dtecert_unique_serialize(PG_FUNCTION_ARGS)
 {
-	DupState *state = (DupState *) PG_GETARG_POINTER(0);
+	DupState   *state = (DupState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
-	int64		i;
-	int			c;
+	int64		count;
 
 	(void) agg_check_context(fcinfo, "dtecert_unique_serialize");
 	pq_begintypsend(&buf);
@@ -294,18 +458,10 @@ dtecert_unique_serialize(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, state->limit_bytes);
 	pq_sendint32(&buf, state->sample_size);
 	pq_sendbyte(&buf, state->overflowed);
-	pq_sendint64(&buf, state->nentries);
-	for (i = 0; i < state->nbuckets; i++)
-	{
-		DupEntry *entry;
-
-		for (entry = state->buckets[i]; entry; entry = entry->next)
-		{
-			pq_sendint64(&buf, entry->count);
-			for (c = 0; c < state->ncols; c++)
-				agg_send_value(&buf, &state->types[c], entry->values[c], entry->nulls[c]);
-		}
-	}
+	count = 0;
+	unique_visit(state, count_entry, &count);
+	pq_sendint64(&buf, count);
+	unique_visit(state, send_entry, &buf);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -360,14 +516,27 @@ dtecert_unique_deserialize(PG_FUNCTION_ARGS)
 
 /* ---- the result: the count, and the smallest duplicated values ---- */
 
+typedef struct DupRef
+{
+	Datum	   *values;
+	bool	   *nulls;
+} DupRef;
+
+typedef struct SampleCollector
+{
+	DupRef	   *kept;			/* sorted, the smallest first */
+	int			nkept;
+	int64		unexpected;
+} SampleCollector;
+
 static int
-unique_entry_cmp(DupState *state, DupEntry *a, DupEntry *b)
+unique_ref_cmp(DupState *state, Datum *values, bool *nulls, DupRef *b)
 {
 	int			c;
 	int			r;
 
 	for (c = 0; c < state->ncols; c++)
-		if ((r = agg_compare_values(&state->types[c], a->values[c], a->nulls[c],
+		if ((r = agg_compare_values(&state->types[c], values[c], nulls[c],
 									b->values[c], b->nulls[c])) != 0)
 			return r;
 	return 0;
@@ -375,18 +544,18 @@ unique_entry_cmp(DupState *state, DupEntry *a, DupEntry *b)
 
 /* The text of a value: itself for one column, (a, b) for several. */
 static char *
-unique_entry_text(DupState *state, DupEntry *entry)
+unique_ref_text(DupState *state, DupRef *ref)
 {
 	StringInfoData buf;
 	int			c;
 
 	if (state->ncols == 1)
-		return agg_value_text(&state->types[0], entry->values[0], entry->nulls[0]);
+		return agg_value_text(&state->types[0], ref->values[0], ref->nulls[0]);
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '(');
 	for (c = 0; c < state->ncols; c++)
 	{
-		char	   *text = agg_value_text(&state->types[c], entry->values[c], entry->nulls[c]);
+		char	   *text = agg_value_text(&state->types[c], ref->values[c], ref->nulls[c]);
 
 		appendStringInfo(&buf, "%s%s", c ? ", " : "", text ? text : "NULL");
 	}
@@ -395,42 +564,33 @@ unique_entry_text(DupState *state, DupEntry *entry)
 }
 
 /*
- * Keep the sample_size smallest duplicated values, by insertion into a
- * sorted array: the sample is small and duplicates are usually few.
+ * Count the rows of duplicated values and keep the sample_size smallest
+ * values, by insertion into a sorted array: the sample is small and
+ * duplicates are usually few.  The state is not changed meanwhile, so
+ * pointers into it stay valid.
  */
-static int
-unique_collect_samples(DupState *state, DupEntry **kept, int64 *unexpected)
+static void
+collect_sample(DupState *state, Datum *values, bool *nulls, int64 count, void *arg)
 {
-	int			nkept = 0;
-	int64		i;
+	SampleCollector *sc = (SampleCollector *) arg;
+	int			pos;
 
-	*unexpected = 0;
-	for (i = 0; i < state->nbuckets; i++)
+	if (count < 2)
+		return;
+	sc->unexpected += count;
+	if (state->sample_size <= 0)
+		return;
+	if (sc->nkept == state->sample_size &&
+		unique_ref_cmp(state, values, nulls, &sc->kept[sc->nkept - 1]) >= 0)
+		return;
+	pos = sc->nkept < state->sample_size ? sc->nkept++ : sc->nkept - 1;
+	while (pos > 0 && unique_ref_cmp(state, values, nulls, &sc->kept[pos - 1]) < 0)
 	{
-		DupEntry *entry;
-
-		for (entry = state->buckets[i]; entry; entry = entry->next)
-		{
-			int			pos;
-
-			if (entry->count < 2)
-				continue;
-			*unexpected += entry->count;
-			if (state->sample_size <= 0)
-				continue;
-			if (nkept == state->sample_size &&
-				unique_entry_cmp(state, entry, kept[nkept - 1]) >= 0)
-				continue;
-			pos = nkept < state->sample_size ? nkept++ : nkept - 1;
-			while (pos > 0 && unique_entry_cmp(state, entry, kept[pos - 1]) < 0)
-			{
-				kept[pos] = kept[pos - 1];
-				pos--;
-			}
-			kept[pos] = entry;
-		}
+		sc->kept[pos] = sc->kept[pos - 1];
+		pos--;
 	}
-	return nkept;
+	sc->kept[pos].values = values;
+	sc->kept[pos].nulls = nulls;
 }
 
 Datum
@@ -440,7 +600,7 @@ dtecert_unique_final(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
-	DupEntry **kept;
+	SampleCollector sc = {0};
 	Datum	   *texts;
 	bool	   *text_nulls;
 	int			nkept;
@@ -468,13 +628,15 @@ dtecert_unique_final(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 	}
 
-	kept = palloc(sizeof(DupEntry *) * Max(state->sample_size, 1));
-	nkept = unique_collect_samples(state, kept, &unexpected);
+	sc.kept = palloc(sizeof(DupRef) * Max(state->sample_size, 1));
+	unique_visit(state, collect_sample, &sc);
+	nkept = sc.nkept;
+	unexpected = sc.unexpected;
 	texts = palloc(sizeof(Datum) * Max(nkept, 1));
 	text_nulls = palloc(sizeof(bool) * Max(nkept, 1));
 	for (i = 0; i < nkept; i++)
 	{
-		char	   *text = unique_entry_text(state, kept[i]);
+		char	   *text = unique_ref_text(state, &sc.kept[i]);
 
 		text_nulls[i] = text == NULL;
 		texts[i] = text ? CStringGetTextDatum(text) : (Datum) 0;
