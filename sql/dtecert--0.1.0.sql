@@ -115,7 +115,7 @@ CREATE TYPE dtecert.unique_result AS (
 	samples		text[]			-- the smallest duplicated values
 );
 
-CREATE FUNCTION dtecert.unique_trans(internal, bigint, integer, VARIADIC "any")
+CREATE FUNCTION dtecert.unique_trans(internal, bigint, integer, bigint, VARIADIC "any")
 RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_unique_trans'
 LANGUAGE C PARALLEL SAFE;
 CREATE FUNCTION dtecert.unique_combine(internal, internal)
@@ -130,7 +130,7 @@ LANGUAGE C STRICT PARALLEL SAFE;
 CREATE FUNCTION dtecert.unique_final(internal)
 RETURNS dtecert.unique_result AS 'MODULE_PATHNAME', 'dtecert_unique_final'
 LANGUAGE C PARALLEL SAFE;
-CREATE AGGREGATE dtecert.unique_agg(bigint, integer, VARIADIC "any") (
+CREATE AGGREGATE dtecert.unique_agg(bigint, integer, bigint, VARIADIC "any") (
 	SFUNC = dtecert.unique_trans,
 	STYPE = internal,
 	COMBINEFUNC = dtecert.unique_combine,
@@ -139,8 +139,8 @@ CREATE AGGREGATE dtecert.unique_agg(bigint, integer, VARIADIC "any") (
 	FINALFUNC = dtecert.unique_final,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE dtecert.unique_agg(bigint, integer, VARIADIC "any") IS
-	'exact uniqueness: (limit_bytes, sample_size, columns...) → rows whose value is duplicated, with a sample';
+COMMENT ON AGGREGATE dtecert.unique_agg(bigint, integer, bigint, VARIADIC "any") IS
+	'exact uniqueness: (limit_bytes, sample_size, expected_rows, columns...) → rows whose value is duplicated, with a sample';
 
 CREATE FUNCTION dtecert.sample_trans(internal, integer, VARIADIC "any")
 RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_sample_trans'

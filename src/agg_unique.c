@@ -30,6 +30,7 @@
 #include "utils/memutils.h"
 
 #include "agg_common.h"
+#include "datumset.h"
 
 PG_FUNCTION_INFO_V1(dtecert_unique_trans);
 PG_FUNCTION_INFO_V1(dtecert_unique_combine);
@@ -38,7 +39,7 @@ PG_FUNCTION_INFO_V1(dtecert_unique_deserialize);
 PG_FUNCTION_INFO_V1(dtecert_unique_final);
 
 #define UNIQUE_NEEDS	(AGG_TYPE_EQUAL | AGG_TYPE_HASH | AGG_TYPE_COMPARE | AGG_TYPE_OUTPUT)
-#define UNIQUE_FIXED_ARGS	2	/* limit_bytes, sample_size */
+#define UNIQUE_FIXED_ARGS	3	/* limit_bytes, sample_size, expected_rows */
 
 typedef struct DupEntry
 {
@@ -65,19 +66,18 @@ typedef struct DupState
 
 	/*
 	 * The fast path, for one column of a type whose equality is equality of
-	 * its Datum (integers, dates, timestamps): an open-addressing table of
-	 * the Datums themselves, no allocation per value.  A slot is free while
-	 * its count is 0.
+	 * its Datum (integers, dates, timestamps): every value once in a compact
+	 * set, and apart, the few values seen more than once with their counts.
 	 */
 	int8		fast;			/* -1 not decided yet, 0 no, 1 yes */
-	int64		fast_capacity;	/* a power of two */
-	Datum	   *fast_keys;
-	int64	   *fast_counts;
+	int64		expected_rows;	/* sizes the set up front */
+	DatumSet	seen;
+	DatumSet	dups;
 } DupState;
 
 static DupState *
 unique_state_new(MemoryContext aggcxt, int ncols, int64 limit_bytes,
-				 int32 sample_size)
+				 int32 sample_size, int64 expected_rows)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcxt);
 	DupState *state = palloc0(sizeof(DupState));
@@ -94,6 +94,7 @@ unique_state_new(MemoryContext aggcxt, int ncols, int64 limit_bytes,
 	state->row_values = palloc(sizeof(Datum) * Max(ncols, 1));
 	state->row_nulls = palloc(sizeof(bool) * Max(ncols, 1));
 	state->fast = -1;
+	state->expected_rows = expected_rows;
 	MemoryContextSwitchTo(old);
 	return state;
 }
@@ -107,9 +108,8 @@ unique_overflow(DupState *state)
 	state->buckets = NULL;
 	state->nentries = 0;
 	state->nbuckets = 0;
-	state->fast_keys = NULL;
-	state->fast_counts = NULL;
-	state->fast_capacity = 0;
+	memset(&state->seen, 0, sizeof(DatumSet));
+	memset(&state->dups, 0, sizeof(DatumSet));
 }
 
 static bool
@@ -197,85 +197,71 @@ datum_equality_type(Oid basetypid)
 	}
 }
 
-static uint64
-mix64(uint64 x)
-{
-	/* the finalizer of MurmurHash3: cheap, and spreads sequential keys */
-	x ^= x >> 33;
-	x *= UINT64CONST(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	x ^= x >> 33;
-	return x;
-}
-
-static void fast_insert(DupState *state, Datum key, int64 count);
-
+/* Double a set, unless the state would then pass its budget. */
 static bool
-fast_allocate(DupState *state, int64 capacity)
+fast_make_room(DupState *state, DatumSet *set)
 {
-	Size		bytes = (Size) capacity * (sizeof(Datum) + sizeof(int64));
+	Size		after;
 
-	if ((int64) bytes > state->limit_bytes || bytes >= MaxAllocHugeSize)
+	if (!datumset_needs_growth(set))
+		return true;
+	after = datumset_bytes(state->seen.capacity * (set == &state->seen ? 2 : 1), false) +
+		datumset_bytes(state->dups.capacity * (set == &state->dups ? 2 : 1), true);
+	if ((int64) after > state->limit_bytes)
+	{
+		unique_overflow(state);
 		return false;
-	state->fast_capacity = capacity;
-	state->fast_keys = MemoryContextAllocHuge(state->entries_cxt,
-											  capacity * sizeof(Datum));
-	state->fast_counts = MemoryContextAllocHuge(state->entries_cxt,
-												capacity * sizeof(int64));
-	memset(state->fast_counts, 0, capacity * sizeof(int64));
+	}
+	datumset_grow(set, state->entries_cxt);
 	return true;
 }
 
-/* Double the table at 70% load, or overflow when that would pass the budget. */
+/*
+ * Count a value count times.  A value seen once lives only in seen; one
+ * seen again also goes to dups, with the number of rows holding it.
+ */
 static void
-fast_grow(DupState *state)
+fast_add(DupState *state, Datum key, int64 count)
 {
-	Datum	   *keys = state->fast_keys;
-	int64	   *counts = state->fast_counts;
-	int64		capacity = state->fast_capacity;
-	int64		i;
+	bool		found;
+	int64		total = count;
+	int64		slot;
 
-	state->nentries = 0;
-	if (!fast_allocate(state, capacity * 2))
-	{
-		unique_overflow(state);
+	if (!fast_make_room(state, &state->seen))
 		return;
-	}
-	for (i = 0; i < capacity; i++)
-		if (counts[i] > 0)
-			fast_insert(state, keys[i], counts[i]);
-	pfree(keys);
-	pfree(counts);
-}
-
-static void
-fast_insert(DupState *state, Datum key, int64 count)
-{
-	uint64		mask = state->fast_capacity - 1;
-	uint64		slot = mix64((uint64) key) & mask;
-
-	while (state->fast_counts[slot] > 0)
+	(void) datumset_insert(&state->seen, key, &found);
+	if (!found && count == 1)
+		return;
+	if (found)
 	{
-		if (state->fast_keys[slot] == key)
-		{
-			state->fast_counts[slot] += count;
-			return;
-		}
-		slot = (slot + 1) & mask;
+		slot = datumset_find(&state->dups, key);
+		total += slot >= 0 ? state->dups.counts[slot] : 1;
 	}
-	state->fast_keys[slot] = key;
-	state->fast_counts[slot] = count;
-	if (++state->nentries * 10 > state->fast_capacity * 7)
-		fast_grow(state);
+	if (!fast_make_room(state, &state->dups))
+		return;
+	slot = datumset_insert(&state->dups, key, &found);
+	state->dups.counts[slot] = total;
 }
 
+/*
+ * The set is sized up front for a share of the rows the table is expected
+ * to hold (parallel workers each see a share), within the budget.
+ */
 static void
 decide_fast(DupState *state)
 {
+	int64		capacity;
+
 	state->fast = state->ncols == 1 &&
-		datum_equality_type(getBaseType(state->types[0].typid)) &&
-		fast_allocate(state, 1024);
+		datum_equality_type(getBaseType(state->types[0].typid));
+	if (!state->fast)
+		return;
+	capacity = datumset_capacity_for(state->expected_rows / 3);
+	while (capacity > 1024 &&
+		   (int64) (datumset_bytes(capacity, false) + datumset_bytes(1024, true)) > state->limit_bytes)
+		capacity /= 2;
+	datumset_create(&state->seen, capacity, false, state->entries_cxt);
+	datumset_create(&state->dups, 1024, true, state->entries_cxt);
 }
 
 /* Count a value (count times); copies it into the state when it is new. */
@@ -294,7 +280,7 @@ unique_add(DupState *state, Datum *values, bool *nulls, int64 count)
 		decide_fast(state);
 	if (state->fast && !nulls[0])
 	{
-		fast_insert(state, values[0], count);
+		fast_add(state, values[0], count);
 		return;
 	}
 	hash = unique_hash(state, values, nulls);
@@ -345,9 +331,16 @@ unique_visit(DupState *state, dup_visitor visit, void *arg)
 	static bool not_null = false;
 	int64		i;
 
-	for (i = 0; i < state->fast_capacity; i++)
-		if (state->fast_counts[i] > 0)
-			visit(state, &state->fast_keys[i], &not_null, state->fast_counts[i], arg);
+	for (i = 0; i < state->seen.capacity; i++)
+	{
+		int64		dup;
+
+		if (!datumset_slot_used(&state->seen, i))
+			continue;
+		dup = datumset_find(&state->dups, state->seen.keys[i]);
+		visit(state, &state->seen.keys[i], &not_null,
+			  dup >= 0 ? state->dups.counts[dup] : 1, arg);
+	}
 	for (i = 0; i < state->nbuckets; i++)
 	{
 		DupEntry   *entry;
@@ -369,9 +362,10 @@ dtecert_unique_trans(PG_FUNCTION_ARGS)
 	{
 		MemoryContext old;
 
-		if (ncols < 1 || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-			elog(ERROR, "dtecert.unique_agg needs a limit, a sample size and at least one column");
-		state = unique_state_new(aggcxt, ncols, PG_GETARG_INT64(1), PG_GETARG_INT32(2));
+		if (ncols < 1 || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+			elog(ERROR, "dtecert.unique_agg needs a limit, a sample size, a size hint and at least one column");
+		state = unique_state_new(aggcxt, ncols, PG_GETARG_INT64(1), PG_GETARG_INT32(2),
+								 PG_GETARG_INT64(3));
 		old = MemoryContextSwitchTo(aggcxt);
 		agg_types_from_args(fcinfo, 1 + UNIQUE_FIXED_ARGS, ncols, state->types,
 							UNIQUE_NEEDS);
@@ -412,7 +406,7 @@ dtecert_unique_combine(PG_FUNCTION_ARGS)
 		MemoryContext old;
 
 		state1 = unique_state_new(aggcxt, state2->ncols, state2->limit_bytes,
-								  state2->sample_size);
+								  state2->sample_size, state2->expected_rows * 3);
 		old = MemoryContextSwitchTo(aggcxt);
 		for (i = 0; i < state2->ncols; i++)
 			agg_type_init(&state1->types[i], state2->types[i].typid,
@@ -457,6 +451,7 @@ dtecert_unique_serialize(PG_FUNCTION_ARGS)
 	agg_send_types(&buf, state->types, state->ncols);
 	pq_sendint64(&buf, state->limit_bytes);
 	pq_sendint32(&buf, state->sample_size);
+	pq_sendint64(&buf, state->expected_rows);
 	pq_sendbyte(&buf, state->overflowed);
 	count = 0;
 	unique_visit(state, count_entry, &count);
@@ -477,6 +472,7 @@ dtecert_unique_deserialize(PG_FUNCTION_ARGS)
 	int			ncols;
 	int64		limit_bytes;
 	int32		sample_size;
+	int64		expected_rows;
 	bool		overflowed;
 	int64		nentries;
 	int64		i;
@@ -492,10 +488,11 @@ dtecert_unique_deserialize(PG_FUNCTION_ARGS)
 	types = agg_receive_types(&buf, &ncols, UNIQUE_NEEDS);
 	limit_bytes = pq_getmsgint64(&buf);
 	sample_size = pq_getmsgint(&buf, 4);
+	expected_rows = pq_getmsgint64(&buf);
 	overflowed = pq_getmsgbyte(&buf);
 	nentries = pq_getmsgint64(&buf);
 
-	state = unique_state_new(aggcxt, ncols, limit_bytes, sample_size);
+	state = unique_state_new(aggcxt, ncols, limit_bytes, sample_size, expected_rows);
 	state->types = types;
 	if (overflowed)
 		unique_overflow(state);

@@ -253,9 +253,10 @@ add_unique(ScanPlan *plan, BoundCheck *bc, const char *where,
 	int			i;
 
 	initStringInfo(&agg);
-	appendStringInfo(&agg, "dtecert.unique_agg(%s, %s",
+	appendStringInfo(&agg, "dtecert.unique_agg(%s, %s, %s",
 					 query_param(&plan->query, INT8OID, Int64GetDatum(limit_bytes)),
-					 query_param(&plan->query, INT4OID, Int32GetDatum(plan->sample_size)));
+					 query_param(&plan->query, INT4OID, Int32GetDatum(plan->sample_size)),
+					 query_param(&plan->query, INT8OID, Int64GetDatum(plan->expected_rows)));
 	for (i = 0; i < bc->ncolumns; i++)
 		appendStringInfo(&agg, ", %s", bc->columns[i].sql);
 	appendStringInfoChar(&agg, ')');
@@ -425,6 +426,8 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 	plan->sample_size = (with_samples && bp->policy->samples != SAMPLES_NONE) ?
 		dtecert_sample_size : 0;
 	plan_sample_key(plan, rel);
+	/* sizes exact states up front; -1 (never analyzed) means unknown */
+	plan->expected_rows = rel->rd_rel->reltuples > 0 ? (int64) rel->rd_rel->reltuples : 0;
 	/* the exact states of one certification share dtecert.exact_mem */
 	unique_limit = (int64) dtecert_exact_mem * 1024 / Max(nunique, 1);
 

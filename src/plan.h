@@ -74,6 +74,7 @@ typedef struct ScanPlan
 	int		   *schema_nulls_column;	/* per schema column: NULL count */
 	SampleKey	sample_key;
 	int			sample_size;	/* 0: no samples */
+	int64		expected_rows;	/* the planner's estimate of the table's rows */
 	int			nprofile;
 	ProfileColumn *profile;
 } ScanPlan;
