@@ -169,32 +169,32 @@ CREATE AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") (
 COMMENT ON AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") IS
 	'the n smallest rows of its arguments (compared in order), as a text[][]';
 
-CREATE FUNCTION dtecert.distinct_trans(internal, anyelement)
-RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_distinct_trans'
+CREATE FUNCTION dtecert.profile_trans(internal, VARIADIC "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_profile_trans'
 LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION dtecert.distinct_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_distinct_combine'
+CREATE FUNCTION dtecert.profile_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_profile_combine'
 LANGUAGE C PARALLEL SAFE;
-CREATE FUNCTION dtecert.distinct_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'dtecert_distinct_serialize'
+CREATE FUNCTION dtecert.profile_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'dtecert_profile_serialize'
 LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dtecert.distinct_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_distinct_deserialize'
+CREATE FUNCTION dtecert.profile_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_profile_deserialize'
 LANGUAGE C STRICT PARALLEL SAFE;
-CREATE FUNCTION dtecert.distinct_final(internal)
-RETURNS bigint AS 'MODULE_PATHNAME', 'dtecert_distinct_final'
+CREATE FUNCTION dtecert.profile_final(internal)
+RETURNS text[] AS 'MODULE_PATHNAME', 'dtecert_profile_final'
 LANGUAGE C PARALLEL SAFE;
-CREATE AGGREGATE dtecert.distinct_estimate(anyelement) (
-	SFUNC = dtecert.distinct_trans,
+CREATE AGGREGATE dtecert.profile_agg(VARIADIC "any") (
+	SFUNC = dtecert.profile_trans,
 	STYPE = internal,
-	COMBINEFUNC = dtecert.distinct_combine,
-	SERIALFUNC = dtecert.distinct_serialize,
-	DESERIALFUNC = dtecert.distinct_deserialize,
-	FINALFUNC = dtecert.distinct_final,
+	COMBINEFUNC = dtecert.profile_combine,
+	SERIALFUNC = dtecert.profile_serialize,
+	DESERIALFUNC = dtecert.profile_deserialize,
+	FINALFUNC = dtecert.profile_final,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE dtecert.distinct_estimate(anyelement) IS
-	'the number of distinct non-NULL values, estimated (HyperLogLog, 4096 registers)';
+COMMENT ON AGGREGATE dtecert.profile_agg(VARIADIC "any") IS
+	'the light profile of each column passed (count, min, max, integer sum, distinct estimate), as JSON fragments';
 
 /* ------------------------------------------------------------------------
  * C functions

@@ -231,5 +231,22 @@ SELECT c ->> 'name' AS name, c ->> 'type' AS type, c -> 'count' AS count,
   FROM jsonb_array_elements((SELECT profile -> 'columns' FROM dtecert.certificates
 							 WHERE certificate_id = (SELECT max(certificate_id) FROM dtecert.certificates))) c;
 
+-- A wide table is profiled in chunks (a function takes at most 100
+-- arguments); a dropped last column is skipped.
+DO $$
+BEGIN
+	EXECUTE (SELECT format('CREATE TABLE engine.wide (%s)', string_agg(format('c%s int', g), ', '))
+			   FROM generate_series(1, 250) g);
+END $$;
+INSERT INTO wide (c1, c125, c250) VALUES (1, 2, 3), (4, NULL, 6);
+ALTER TABLE wide DROP COLUMN c250;
+SELECT dtecert.set_policy('wide', 'checks: [{not_null: c1}]') AS version;
+SELECT certified FROM dtecert.certify('wide');
+SELECT jsonb_array_length(profile -> 'columns') AS columns,
+       profile -> 'columns' -> 0 ->> 'max' AS c1_max,
+       profile -> 'columns' -> 124 -> 'null_count' AS c125_nulls,
+       profile -> 'columns' -> 248 ->> 'name' AS last
+  FROM dtecert.certificates WHERE certificate_id = (SELECT max(certificate_id) FROM dtecert.certificates);
+
 DROP SCHEMA engine CASCADE;
 DROP ROLE regress_engine_reader;

@@ -46,18 +46,20 @@ typedef struct SampleKey
 	bool		one_relation;	/* no partitions or children: tableoid is noise */
 } SampleKey;
 
-/* A column of the dataset profiled in the shared scan (profile.c). */
+/*
+ * A column of the dataset profiled in the shared scan (profile.c): most of
+ * its profile is one element of a dtecert.profile_agg result; the mean and
+ * sum of non-integer numbers come from PostgreSQL's own aggregates.
+ */
 typedef struct ProfileColumn
 {
 	const char *name;
 	Oid			typid;
 	int32		typmod;
-	int			nonnull_column;
-	int			min_column;
-	int			max_column;
+	int			profile_column; /* the dtecert.profile_agg output column */
+	int			profile_index;	/* 1-based element of its text[] */
 	int			mean_column;
 	int			sum_column;
-	int			distinct_column;
 } ProfileColumn;
 
 /* The shared scan; column numbers are 1-based, 0 = not computed. */

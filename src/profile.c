@@ -15,6 +15,7 @@
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
@@ -23,78 +24,48 @@
 
 #include "plan.h"
 
+/* Numbers whose mean and sum dtecert.profile_agg does not compute. */
 static bool
-is_number(Oid basetypid)
+is_inexact_number(Oid basetypid)
 {
-	switch (basetypid)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-		case FLOAT4OID:
-		case FLOAT8OID:
-		case NUMERICOID:
-			return true;
-		default:
-			return false;
-	}
+	return basetypid == FLOAT4OID || basetypid == FLOAT8OID ||
+		basetypid == NUMERICOID;
 }
 
-/* Does pg_catalog have min() and max() for exactly this type? */
-static bool
-has_min_max(Oid basetypid)
-{
-	List	   *name = list_make2(makeString("pg_catalog"), makeString("min"));
+/* Function calls take at most FUNC_MAX_ARGS arguments: profile in chunks. */
+#define PROFILE_CHUNK	(FUNC_MAX_ARGS - 1)
 
-	return OidIsValid(LookupFuncName(name, 1, &basetypid, true));
-}
-
+/* One dtecert.profile_agg over the columns listed since the last one. */
 static void
-profile_column(ScanPlan *plan, ProfileColumn *pc, const char *col)
+profile_flush(ScanPlan *plan, StringInfo args, int *first)
 {
-	Oid			basetypid = getBaseType(pc->typid);
-	char		category;
-	bool		preferred;
+	int			column;
+	int			k;
 
-	get_type_category_preferred(basetypid, &category, &preferred);
-	pc->nonnull_column = plan_add_column(plan, psprintf("pg_catalog.count(%s)", col));
-	if (category == TYPCATEGORY_STRING)
-	{
-		/* byte order: cheap and the same under every collation */
-		pc->min_column = plan_add_column(plan,
-										 psprintf("pg_catalog.min((%s)::pg_catalog.text COLLATE pg_catalog.\"C\")", col));
-		pc->max_column = plan_add_column(plan,
-										 psprintf("pg_catalog.max((%s)::pg_catalog.text COLLATE pg_catalog.\"C\")", col));
-	}
-	else if (has_min_max(basetypid))
-	{
-		pc->min_column = plan_add_column(plan,
-										 psprintf("pg_catalog.min(%s)::pg_catalog.text", col));
-		pc->max_column = plan_add_column(plan,
-										 psprintf("pg_catalog.max(%s)::pg_catalog.text", col));
-	}
-	if (is_number(basetypid))
-	{
-		pc->mean_column = plan_add_column(plan,
-										  psprintf("pg_catalog.avg(%s)::pg_catalog.float8", col));
-		pc->sum_column = plan_add_column(plan,
-										 psprintf("pg_catalog.sum(%s)::pg_catalog.text", col));
-	}
-	pc->distinct_column = plan_add_column(plan,
-										  psprintf("dtecert.distinct_estimate(%s)", col));
+	if (plan->nprofile == *first)
+		return;
+	column = plan_add_column(plan, psprintf("dtecert.profile_agg(%s)", args->data));
+	for (k = *first; k < plan->nprofile; k++)
+		plan->profile[k].profile_column = column;
+	*first = plan->nprofile;
+	resetStringInfo(args);
 }
 
 void
 profile_plan(ScanPlan *plan, Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
+	StringInfoData args;
+	int			first = 0;
 	int			i;
 
 	plan->profile = palloc0(sizeof(ProfileColumn) * Max(desc->natts, 1));
+	initStringInfo(&args);
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		ProfileColumn *pc;
+		const char *col;
 
 		if (att->attisdropped)
 			continue;
@@ -102,8 +73,20 @@ profile_plan(ScanPlan *plan, Relation rel)
 		pc->name = pstrdup(NameStr(att->attname));
 		pc->typid = att->atttypid;
 		pc->typmod = att->atttypmod;
-		profile_column(plan, pc, quote_identifier(pc->name));
+		pc->profile_index = plan->nprofile - first;
+		col = quote_identifier(pc->name);
+		appendStringInfo(&args, "%s%s", args.len ? ", " : "", col);
+		if (is_inexact_number(getBaseType(pc->typid)))
+		{
+			pc->mean_column = plan_add_column(plan,
+											  psprintf("pg_catalog.avg(%s)::pg_catalog.float8", col));
+			pc->sum_column = plan_add_column(plan,
+											 psprintf("pg_catalog.sum(%s)::pg_catalog.text", col));
+		}
+		if (plan->nprofile - first == PROFILE_CHUNK)
+			profile_flush(plan, &args, &first);
 	}
+	profile_flush(plan, &args, &first);
 }
 
 static void
@@ -139,6 +122,31 @@ json_float_field(StringInfo b, const char *key, ScanResult *result, int column)
 		appendStringInfo(b, "%.17g", value);
 }
 
+/* The JSON members profile_agg computed for a column, or NULL (no rows). */
+static char *
+column_fragment(ScanResult *result, ProfileColumn *pc, int64 *count)
+{
+	bool		isnull;
+	Datum		array = scan_value(result, pc->profile_column, &isnull);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	char	   *fragment;
+
+	*count = 0;
+	if (isnull)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	if (pc->profile_index > n || nulls[pc->profile_index - 1])
+		elog(ERROR, "profile of column %s is missing", pc->name);
+	fragment = TextDatumGetCString(elems[pc->profile_index - 1]);
+	/* the fragment starts with "count": N */
+	if (sscanf(fragment, "\"count\": " INT64_FORMAT, count) != 1)
+		elog(ERROR, "profile of column %s is malformed", pc->name);
+	return fragment;
+}
+
 char *
 profile_json(ScanPlan *plan, ScanResult *result)
 {
@@ -151,20 +159,17 @@ profile_json(ScanPlan *plan, ScanResult *result)
 	for (i = 0; i < plan->nprofile; i++)
 	{
 		ProfileColumn *pc = &plan->profile[i];
-		int64		nonnull = scan_count(result, pc->nonnull_column);
+		int64		count;
+		char	   *fragment = column_fragment(result, pc, &count);
 
 		appendStringInfoString(&b, i ? ", {\"name\": " : "{\"name\": ");
 		escape_json(&b, pc->name);
 		appendStringInfoString(&b, ", \"type\": ");
 		escape_json(&b, format_type_with_typemod(pc->typid, pc->typmod));
-		appendStringInfo(&b, ", \"count\": " INT64_FORMAT ", \"null_count\": " INT64_FORMAT,
-						 nonnull, rows - nonnull);
-		appendStringInfo(&b, ", \"null_fraction\": %.17g",
-						 rows > 0 ? (double) (rows - nonnull) / rows : 0.0);
-		appendStringInfo(&b, ", \"distinct_estimate\": " INT64_FORMAT,
-						 scan_count(result, pc->distinct_column));
-		json_text_field(&b, "min", result, pc->min_column);
-		json_text_field(&b, "max", result, pc->max_column);
+		appendStringInfo(&b, ", \"null_count\": " INT64_FORMAT ", \"null_fraction\": %.17g, ",
+						 rows - count, rows > 0 ? (double) (rows - count) / rows : 0.0);
+		appendStringInfoString(&b, fragment ? fragment :
+							   "\"count\": 0, \"distinct_estimate\": 0");
 		json_float_field(&b, "mean", result, pc->mean_column);
 		json_text_field(&b, "sum", result, pc->sum_column);
 		appendStringInfoChar(&b, '}');
