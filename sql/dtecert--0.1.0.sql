@@ -142,6 +142,11 @@ CREATE AGGREGATE dtecert.unique_agg(bigint, integer, bigint, VARIADIC "any") (
 COMMENT ON AGGREGATE dtecert.unique_agg(bigint, integer, bigint, VARIADIC "any") IS
 	'exact uniqueness: (limit_bytes, sample_size, expected_rows, columns...) → rows whose value is duplicated, with a sample';
 
+CREATE TYPE dtecert.sample_result AS (
+	matched		bigint,			-- rows that passed the aggregate's filter
+	rows		text[]			-- the smallest of them: rows × arguments
+);
+
 CREATE FUNCTION dtecert.sample_trans(internal, integer, VARIADIC "any")
 RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_sample_trans'
 LANGUAGE C PARALLEL SAFE;
@@ -155,7 +160,7 @@ CREATE FUNCTION dtecert.sample_deserialize(bytea, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_sample_deserialize'
 LANGUAGE C STRICT PARALLEL SAFE;
 CREATE FUNCTION dtecert.sample_final(internal)
-RETURNS text[] AS 'MODULE_PATHNAME', 'dtecert_sample_final'
+RETURNS dtecert.sample_result AS 'MODULE_PATHNAME', 'dtecert_sample_final'
 LANGUAGE C PARALLEL SAFE;
 CREATE AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") (
 	SFUNC = dtecert.sample_trans,
@@ -167,7 +172,7 @@ CREATE AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") (
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") IS
-	'the n smallest rows of its arguments (compared in order), as a text[][]';
+	'how many rows passed the filter, and the n smallest (compared in order), as text[][]';
 
 CREATE FUNCTION dtecert.profile_trans(internal, VARIADIC "any")
 RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_profile_trans'

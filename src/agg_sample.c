@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * agg_sample.c
- *	  dtecert.sample_agg(sample_size int, VARIADIC "any") → text[][]: the
- *	  sample_size smallest rows of its arguments, compared in order with
- *	  each type's default ordering (NULLs first), as text.
+ *	  dtecert.sample_agg(sample_size int, VARIADIC "any") → sample_result:
+ *	  how many rows it saw, and the sample_size smallest of them, compared
+ *	  in order with each type's default ordering (NULLs first), as text.
+ *	  Counting here means a check's failure predicate is evaluated once.
  *
  *	  The caller passes the row's sort key: (primary key..., value), or
  *	  (value, tableoid, ctid) for a table without one.  Because the rows
@@ -14,7 +15,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -43,6 +46,7 @@ typedef struct SampleState
 	int			ncols;
 	AggType    *types;
 	int32		sample_size;
+	int64		matched;		/* rows that passed the filter */
 	int32		nrows;
 	SampleRow  *rows;			/* sorted, the smallest first */
 	Datum	   *row_values;		/* scratch */
@@ -162,6 +166,7 @@ dtecert_sample_trans(PG_FUNCTION_ARGS)
 		agg_types_from_args(fcinfo, 2, ncols, state->types, SAMPLE_NEEDS);
 		MemoryContextSwitchTo(old);
 	}
+	state->matched++;
 	for (c = 0; c < ncols; c++)
 	{
 		state->row_nulls[c] = PG_ARGISNULL(2 + c);
@@ -192,6 +197,7 @@ dtecert_sample_combine(PG_FUNCTION_ARGS)
 						  state2->types[i].collation, SAMPLE_NEEDS);
 		MemoryContextSwitchTo(old);
 	}
+	state1->matched += state2->matched;
 	for (i = 0; i < state2->nrows; i++)
 		sample_add(state1, state2->rows[i].values, state2->rows[i].nulls);
 	PG_RETURN_POINTER(state1);
@@ -209,6 +215,7 @@ dtecert_sample_serialize(PG_FUNCTION_ARGS)
 	pq_begintypsend(&buf);
 	agg_send_types(&buf, state->types, state->ncols);
 	pq_sendint32(&buf, state->sample_size);
+	pq_sendint64(&buf, state->matched);
 	pq_sendint32(&buf, state->nrows);
 	for (i = 0; i < state->nrows; i++)
 		for (c = 0; c < state->ncols; c++)
@@ -228,6 +235,7 @@ dtecert_sample_deserialize(PG_FUNCTION_ARGS)
 	AggType    *types;
 	int			ncols;
 	int32		sample_size;
+	int64		matched;
 	int32		nrows;
 	int			i;
 	int			c;
@@ -238,11 +246,13 @@ dtecert_sample_deserialize(PG_FUNCTION_ARGS)
 	buf.cursor = 0;
 	types = agg_receive_types(&buf, &ncols, SAMPLE_NEEDS);
 	sample_size = pq_getmsgint(&buf, 4);
+	matched = pq_getmsgint64(&buf);
 	nrows = pq_getmsgint(&buf, 4);
 	if (nrows < 0 || nrows > sample_size)
 		elog(ERROR, "dtecert.sample_agg: corrupt state (%d rows of %d)", nrows, sample_size);
 	state = sample_state_new(aggcxt, ncols, sample_size);
 	state->types = types;
+	state->matched = matched;
 	for (i = 0; i < nrows; i++)
 	{
 		for (c = 0; c < ncols; c++)
@@ -255,10 +265,9 @@ dtecert_sample_deserialize(PG_FUNCTION_ARGS)
 }
 
 /* The rows kept, as a two-dimensional text array: rows × arguments. */
-Datum
-dtecert_sample_final(PG_FUNCTION_ARGS)
+static Datum
+sample_rows(SampleState *state)
 {
-	SampleState *state = PG_ARGISNULL(0) ? NULL : (SampleState *) PG_GETARG_POINTER(0);
 	Datum	   *texts;
 	bool	   *nulls;
 	int			dims[2];
@@ -266,9 +275,8 @@ dtecert_sample_final(PG_FUNCTION_ARGS)
 	int			i;
 	int			c;
 
-	(void) agg_check_context(fcinfo, "dtecert_sample_final");
 	if (state == NULL || state->nrows == 0)
-		PG_RETURN_ARRAYTYPE_P(construct_empty_array(TEXTOID));
+		return PointerGetDatum(construct_empty_array(TEXTOID));
 	texts = palloc(sizeof(Datum) * state->nrows * state->ncols);
 	nulls = palloc(sizeof(bool) * state->nrows * state->ncols);
 	for (i = 0; i < state->nrows; i++)
@@ -283,6 +291,24 @@ dtecert_sample_final(PG_FUNCTION_ARGS)
 		}
 	dims[0] = state->nrows;
 	dims[1] = state->ncols;
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(texts, nulls, 2, dims, lbs, TEXTOID,
-											 -1, false, TYPALIGN_INT));
+	return PointerGetDatum(construct_md_array(texts, nulls, 2, dims, lbs, TEXTOID,
+											  -1, false, TYPALIGN_INT));
+}
+
+/* A dtecert.sample_result: how many rows matched, and the rows kept. */
+Datum
+dtecert_sample_final(PG_FUNCTION_ARGS)
+{
+	SampleState *state = PG_ARGISNULL(0) ? NULL : (SampleState *) PG_GETARG_POINTER(0);
+	TupleDesc	desc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	(void) agg_check_context(fcinfo, "dtecert_sample_final");
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "dtecert_sample_final must return a composite type");
+	desc = BlessTupleDesc(desc);
+	values[0] = Int64GetDatum(state ? state->matched : 0);
+	values[1] = sample_rows(state);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }

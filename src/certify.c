@@ -142,11 +142,15 @@ read_row_samples(ScanPlan *plan, ScanResult *result, int column, bool has_value,
 	char	  **keys;
 	char	  **values;
 	bool		isnull;
-	Datum		array = scan_value(result, column, &isnull);
+	Datum		sample = scan_value(result, column, &isnull);
+	Datum		array;
 	int			n;
 	int			r;
 
 	if (isnull || width == 0)
+		return;
+	array = GetAttributeByNum(DatumGetHeapTupleHeader(sample), 2, &isnull);
+	if (isnull)
 		return;
 	n = text_array_elements(array, &texts) / width;
 	keys = palloc0(sizeof(char *) * Max(n, 1));
@@ -226,13 +230,13 @@ evaluate_checks(BoundPolicy *bp, ScanPlan *plan, ScanResult *result,
 	{
 		BoundCheck *bc = &bp->checks[i];
 		bool		counted = check_in_scan(bc);
-		int64		element = counted ? scan_count(result, plan->element_column[i]) : 0;
+		int64		element = counted ? scan_count_ref(plan, result, plan->element[i]) : 0;
 		int64		unexpected = 0;
 		int			scans = 0;
 		Outcome		samples = {0};
 
-		if (counted && plan->unexpected_column[i] > 0)
-			unexpected = scan_count(result, plan->unexpected_column[i]);
+		if (counted && plan->unexpected[i].source != COUNT_NONE)
+			unexpected = scan_count_ref(plan, result, plan->unexpected[i]);
 		else if (counted && plan->unique_column[i] > 0)
 			unexpected = unique_outcome(bp, plan, result, i, &scans, &samples);
 		else if (counted && bc->check->kind == CHECK_REFERENCES)
@@ -343,6 +347,7 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	plan = plan_scan(bp, with_samples);
 	cert.issued_at = GetCurrentTimestamp();
 	result = run_as_owner(bp, &plan->query);
+	profile_read_counts(plan, result);
 
 	cert.outcomes = palloc0(sizeof(Outcome) * (CRITERION_COUNT + bp->nchecks));
 	ncriteria = evaluate_criteria(bp, rel, plan, result, cert.issued_at,

@@ -304,12 +304,12 @@ schema_check_column(BoundSchemaColumn *bound, Relation rel, ScanPlan *plan,
 								json_text(format_type_with_typemod(column.typid,
 																   column.typmod))));
 	if (declared->nullable == 0 && !column.notnull &&
-		plan->schema_nulls_column[i] > 0 &&
-		scan_count(result, plan->schema_nulls_column[i]) > 0)
+		plan->schema_nulls[i].source != COUNT_NONE &&
+		scan_count_ref(plan, result, plan->schema_nulls[i]) > 0)
 		schema_finding(f, &f->nulls,
 					   psprintf("{\"column\":%s,\"nulls\":" INT64_FORMAT "}",
 								json_text(declared->name),
-								scan_count(result, plan->schema_nulls_column[i])));
+								scan_count_ref(plan, result, plan->schema_nulls[i])));
 }
 
 static bool

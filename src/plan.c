@@ -17,6 +17,7 @@
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
@@ -263,7 +264,10 @@ add_unique(ScanPlan *plan, BoundCheck *bc, const char *where,
 	return plan_add_column(plan, filtered(agg.data, where, element, NULL));
 }
 
-/* The failing rows' sample: the value (if the check has one) and the key. */
+/*
+ * The failing rows' sample, which also counts them: the value (if the check
+ * has one) and the key.  Returns 0 when there is nothing to show.
+ */
 static int
 add_sample(ScanPlan *plan, BoundCheck *bc, const char *where,
 		   const char *element, const char *failure)
@@ -273,7 +277,7 @@ add_sample(ScanPlan *plan, BoundCheck *bc, const char *where,
 	char	   *args;
 
 	if (value == NULL && key->nkeys == 0)
-		return 0;				/* nothing to show */
+		return 0;
 	if (value == NULL)
 		args = key->key_sql;
 	else if (key->nkeys == 0)
@@ -290,32 +294,77 @@ add_sample(ScanPlan *plan, BoundCheck *bc, const char *where,
 									where, element, failure));
 }
 
+static CountRef
+count_ref(CountSource source, int column)
+{
+	CountRef	ref = {source, column};
+
+	return ref;
+}
+
+/* The profile knows how many values and NULLs a column holds: reuse it. */
+static bool
+from_profile(ScanPlan *plan, BoundCheck *bc, CountSource source, CountRef *ref)
+{
+	int			index;
+
+	if (bc->check->where != NULL || bc->ncolumns != 1)
+		return false;
+	index = profile_index_of(plan, bc->columns[0].attnum);
+	if (index < 0)
+		return false;
+	*ref = count_ref(source, index);
+	return true;
+}
+
+static void
+plan_element(ScanPlan *plan, BoundCheck *bc, const char *where, const char *element, int i)
+{
+	CheckKind	kind = bc->check->kind;
+	bool		value_check = element != NULL && bc->ncolumns == 1 &&
+		(kind != CHECK_UNIQUE || bc->check->ncolumns == 0);
+
+	if (where == NULL && element == NULL)
+		plan->element[i] = count_ref(COUNT_TOTAL, 0);
+	else if (!(value_check && from_profile(plan, bc, COUNT_PROFILE_VALUES, &plan->element[i])))
+		plan->element[i] = count_ref(COUNT_COLUMN, add_column(plan, where, element, NULL));
+}
+
 static void
 plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 unique_limit)
 {
 	BoundCheck *bc = &bp->checks[i];
+	CheckKind	kind = bc->check->kind;
 	char	   *where = bc->check->where ? expression(bc->check->where) : NULL;
 	char	   *element = element_condition(bc);
 	char	   *failure;
 
 	if (!check_in_scan(bc))
 		return;
-	plan->element_column[i] = (where || element) ?
-		add_column(plan, where, element, NULL) : plan->total_column;
+	plan_element(plan, bc, where, element, i);
 
-	if (bc->check->kind == CHECK_UNIQUE)
+	if (kind == CHECK_UNIQUE)
 	{
 		plan->unique_column[i] = add_unique(plan, bc, where, element, unique_limit);
 		return;
 	}
-	if (bc->check->kind == CHECK_REFERENCES)
+	if (kind == CHECK_REFERENCES)
 		return;					/* its anti-join runs apart */
 	failure = failure_condition(bc, &plan->query);
 	if (failure == NULL)
 		return;
-	plan->unexpected_column[i] = add_column(plan, where, element, failure);
+
 	if (plan->sample_size > 0)
 		plan->sample_column[i] = add_sample(plan, bc, where, element, failure);
+	if ((kind == CHECK_NOT_NULL &&
+		 from_profile(plan, bc, COUNT_PROFILE_NULLS, &plan->unexpected[i])) ||
+		(kind == CHECK_BE_NULL &&
+		 from_profile(plan, bc, COUNT_PROFILE_VALUES, &plan->unexpected[i])))
+		return;
+	if (plan->sample_column[i] > 0)
+		plan->unexpected[i] = count_ref(COUNT_SAMPLE, plan->sample_column[i]);
+	else
+		plan->unexpected[i] = count_ref(COUNT_COLUMN, add_column(plan, where, element, failure));
 }
 
 static void
@@ -327,13 +376,17 @@ plan_schema_nulls(ScanPlan *plan, BoundPolicy *bp, Relation rel)
 	for (i = 0; i < p->nschema_columns; i++)
 	{
 		BoundColumn column;
+		int			index;
 
 		if (p->schema_columns[i].nullable != 0 ||
 			!bind_column(rel, p->schema_columns[i].name, &column) ||
 			column.notnull)
 			continue;
-		plan->schema_nulls_column[i] =
-			add_column(plan, psprintf("%s IS NULL", column.sql), NULL, NULL);
+		index = profile_index_of(plan, column.attnum);
+		plan->schema_nulls[i] = index >= 0 ?
+			count_ref(COUNT_PROFILE_NULLS, index) :
+			count_ref(COUNT_COLUMN, add_column(plan, psprintf("%s IS NULL", column.sql),
+											   NULL, NULL));
 	}
 }
 
@@ -344,6 +397,35 @@ scan_count(ScanResult *result, int column)
 	Datum		value = scan_value(result, column, &isnull);
 
 	return isnull ? 0 : DatumGetInt64(value);
+}
+
+int64
+scan_count_ref(ScanPlan *plan, ScanResult *result, CountRef ref)
+{
+	bool		isnull;
+	Datum		value;
+
+	switch (ref.source)
+	{
+		case COUNT_COLUMN:
+			return scan_count(result, ref.column);
+		case COUNT_SAMPLE:
+			value = scan_value(result, ref.column, &isnull);
+			if (isnull)
+				return 0;		/* no row passed the filter */
+			value = GetAttributeByNum(DatumGetHeapTupleHeader(value), 1, &isnull);
+			return isnull ? 0 : DatumGetInt64(value);
+		case COUNT_TOTAL:
+			return scan_count(result, plan->total_column);
+		case COUNT_PROFILE_VALUES:
+			return result->profile_counts[ref.column];
+		case COUNT_PROFILE_NULLS:
+			return scan_count(result, plan->total_column) -
+				result->profile_counts[ref.column];
+		default:
+			elog(ERROR, "count %d was not computed", (int) ref.source);
+	}
+	return 0;					/* keep the compiler quiet */
 }
 
 Datum
@@ -417,12 +499,12 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 	int			i;
 
 	query_init(&plan->query);
-	plan->element_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
-	plan->unexpected_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
+	plan->element = palloc0(sizeof(CountRef) * Max(bp->nchecks, 1));
+	plan->unexpected = palloc0(sizeof(CountRef) * Max(bp->nchecks, 1));
 	plan->unique_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
 	plan->sample_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
-	plan->schema_nulls_column = palloc0(sizeof(int) *
-										Max(bp->policy->nschema_columns, 1));
+	plan->schema_nulls = palloc0(sizeof(CountRef) *
+								 Max(bp->policy->nschema_columns, 1));
 	plan->sample_size = (with_samples && bp->policy->samples != SAMPLES_NONE) ?
 		dtecert_sample_size : 0;
 	plan_sample_key(plan, rel);
@@ -443,10 +525,11 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 														  bp->freshness_column.sql,
 														  bp->freshness_column.sql));
 	}
+	/* first the profile, whose counts the checks reuse */
+	profile_plan(plan, rel);
 	plan_schema_nulls(plan, bp, rel);
 	for (i = 0; i < bp->nchecks; i++)
 		plan_check(plan, bp, i, unique_limit);
-	profile_plan(plan, rel);
 
 	appendStringInfo(&plan->query.sql, "\n  FROM %s", bp->relation_sql);
 	relation_close(rel, NoLock);

@@ -56,11 +56,34 @@ typedef struct ProfileColumn
 	const char *name;
 	Oid			typid;
 	int32		typmod;
+	AttrNumber	attnum;
 	int			profile_column; /* the dtecert.profile_agg output column */
 	int			profile_index;	/* 1-based element of its text[] */
 	int			mean_column;
 	int			sum_column;
 } ProfileColumn;
+
+/*
+ * Where a count comes from.  The scan computes each thing once: a check
+ * without where: reads its column's non-NULL count from the profile, and a
+ * sampled check counts its failing rows in the same aggregate that keeps
+ * their sample, so no predicate is evaluated twice.
+ */
+typedef enum CountSource
+{
+	COUNT_NONE = 0,
+	COUNT_COLUMN,				/* an int8 output column */
+	COUNT_SAMPLE,				/* the matched count of a dtecert.sample_result */
+	COUNT_TOTAL,				/* the table's row count */
+	COUNT_PROFILE_VALUES,		/* a profiled column's non-NULL count */
+	COUNT_PROFILE_NULLS			/* a profiled column's NULL count */
+} CountSource;
+
+typedef struct CountRef
+{
+	CountSource source;
+	int			column;			/* output column, or index into profile */
+} CountRef;
 
 /* The shared scan; column numbers are 1-based, 0 = not computed. */
 typedef struct ScanPlan
@@ -69,11 +92,11 @@ typedef struct ScanPlan
 	int			ncolumns;
 	int			total_column;	/* count(*) */
 	int			freshness_column;	/* max(freshness column)::timestamptz */
-	int		   *element_column; /* per check: rows it considers */
-	int		   *unexpected_column;	/* per check: rows that fail it */
+	CountRef   *element;		/* per check: rows it considers */
+	CountRef   *unexpected;		/* per check: rows that fail it */
 	int		   *unique_column;	/* per check: its dtecert.unique_result */
-	int		   *sample_column;	/* per check: its failing samples */
-	int		   *schema_nulls_column;	/* per schema column: NULL count */
+	int		   *sample_column;	/* per check: its dtecert.sample_result */
+	CountRef   *schema_nulls;	/* per schema column: NULL count */
 	SampleKey	sample_key;
 	int			sample_size;	/* 0: no samples */
 	int64		expected_rows;	/* the planner's estimate of the table's rows */
@@ -86,16 +109,20 @@ typedef struct ScanResult
 {
 	HeapTuple	row;
 	TupleDesc	desc;
+	int64	   *profile_counts; /* non-NULL count per profiled column */
 } ScanResult;
 
 extern ScanPlan *plan_scan(BoundPolicy *bp, bool with_samples);
 extern int64 scan_count(ScanResult *result, int column);
+extern int64 scan_count_ref(ScanPlan *plan, ScanResult *result, CountRef ref);
 extern Datum scan_value(ScanResult *result, int column, bool *isnull);
 extern int	plan_add_column(ScanPlan *plan, const char *aggregate_sql);
 
 /* profile.c */
 extern void profile_plan(ScanPlan *plan, Relation rel);
 extern char *profile_json(ScanPlan *plan, ScanResult *result);
+extern void profile_read_counts(ScanPlan *plan, ScanResult *result);
+extern int	profile_index_of(ScanPlan *plan, AttrNumber attnum);
 extern bool check_in_scan(const BoundCheck *bc);
 extern SqlQuery *plan_unique_query(BoundPolicy *bp, BoundCheck *bc);
 extern SqlQuery *plan_references_query(BoundPolicy *bp, BoundCheck *bc);

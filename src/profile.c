@@ -71,6 +71,7 @@ profile_plan(ScanPlan *plan, Relation rel)
 			continue;
 		pc = &plan->profile[plan->nprofile++];
 		pc->name = pstrdup(NameStr(att->attname));
+		pc->attnum = att->attnum;
 		pc->typid = att->atttypid;
 		pc->typmod = att->atttypmod;
 		pc->profile_index = plan->nprofile - first;
@@ -87,6 +88,31 @@ profile_plan(ScanPlan *plan, Relation rel)
 			profile_flush(plan, &args, &first);
 	}
 	profile_flush(plan, &args, &first);
+}
+
+/* The index of a column in plan->profile, or -1. */
+int
+profile_index_of(ScanPlan *plan, AttrNumber attnum)
+{
+	int			i;
+
+	for (i = 0; i < plan->nprofile; i++)
+		if (plan->profile[i].attnum == attnum)
+			return i;
+	return -1;
+}
+
+static char *column_fragment(ScanResult *result, ProfileColumn *pc, int64 *count);
+
+/* Read every profiled column's non-NULL count, which checks reuse. */
+void
+profile_read_counts(ScanPlan *plan, ScanResult *result)
+{
+	int			i;
+
+	result->profile_counts = palloc0(sizeof(int64) * Max(plan->nprofile, 1));
+	for (i = 0; i < plan->nprofile; i++)
+		(void) column_fragment(result, &plan->profile[i], &result->profile_counts[i]);
 }
 
 static void
