@@ -428,6 +428,17 @@ count_entry(DupState *state, Datum *values, bool *nulls, int64 count, void *arg)
 	(*(int64 *) arg)++;
 }
 
+/*
+ * A value of a fast-path type travels as its raw Datum: states only cross
+ * between the processes of one query on one server, and the type's send
+ * function would cost an allocation per value.
+ */
+static bool
+raw_datums(DupState *state)
+{
+	return state->ncols == 1 && datum_equality_type(getBaseType(state->types[0].typid));
+}
+
 static void
 send_entry(DupState *state, Datum *values, bool *nulls, int64 count, void *arg)
 {
@@ -435,6 +446,13 @@ send_entry(DupState *state, Datum *values, bool *nulls, int64 count, void *arg)
 	int			c;
 
 	pq_sendint64(buf, count);
+	if (raw_datums(state))
+	{
+		pq_sendbyte(buf, nulls[0]);
+		if (!nulls[0])
+			pq_sendint64(buf, (int64) values[0]);
+		return;
+	}
 	for (c = 0; c < state->ncols; c++)
 		agg_send_value(buf, &state->types[c], values[c], nulls[c]);
 }
@@ -502,8 +520,14 @@ dtecert_unique_deserialize(PG_FUNCTION_ARGS)
 	{
 		int64		count = pq_getmsgint64(&buf);
 
-		for (c = 0; c < ncols; c++)
-			values[c] = agg_receive_value(&buf, &types[c], &nulls[c]);
+		if (raw_datums(state))
+		{
+			nulls[0] = pq_getmsgbyte(&buf);
+			values[0] = nulls[0] ? (Datum) 0 : (Datum) pq_getmsgint64(&buf);
+		}
+		else
+			for (c = 0; c < ncols; c++)
+				values[c] = agg_receive_value(&buf, &types[c], &nulls[c]);
 		unique_add(state, values, nulls, count);
 	}
 	pq_getmsgend(&buf);
