@@ -112,7 +112,8 @@ GRANT SELECT ON dtecert.policies, dtecert.certificates, dtecert.check_results,
 CREATE TYPE dtecert.unique_result AS (
 	unexpected_count bigint,	-- rows whose value occurs more than once
 	overflowed boolean,			-- the state outgrew its share of dtecert.exact_mem
-	samples		text[]			-- the smallest duplicated values
+	samples		text[],			-- the smallest duplicated values
+	distinct_count bigint		-- distinct values (NULL when overflowed)
 );
 
 CREATE FUNCTION dtecert.unique_trans(internal, bigint, integer, bigint, VARIADIC "any")

@@ -548,6 +548,7 @@ typedef struct SampleCollector
 	DupRef	   *kept;			/* sorted, the smallest first */
 	int			nkept;
 	int64		unexpected;
+	int64		distinct;
 } SampleCollector;
 
 static int
@@ -596,6 +597,7 @@ collect_sample(DupState *state, Datum *values, bool *nulls, int64 count, void *a
 	SampleCollector *sc = (SampleCollector *) arg;
 	int			pos;
 
+	sc->distinct++;
 	if (count < 2)
 		return;
 	sc->unexpected += count;
@@ -619,8 +621,8 @@ dtecert_unique_final(PG_FUNCTION_ARGS)
 {
 	DupState *state = PG_ARGISNULL(0) ? NULL : (DupState *) PG_GETARG_POINTER(0);
 	TupleDesc	desc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
 	SampleCollector sc = {0};
 	Datum	   *texts;
 	bool	   *text_nulls;
@@ -640,11 +642,12 @@ dtecert_unique_final(PG_FUNCTION_ARGS)
 		values[0] = Int64GetDatum(0);
 		values[1] = BoolGetDatum(false);
 		values[2] = PointerGetDatum(construct_empty_array(TEXTOID));
+		values[3] = Int64GetDatum(0);
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 	}
 	if (state->overflowed)
 	{
-		nulls[0] = nulls[2] = true;
+		nulls[0] = nulls[2] = nulls[3] = true;
 		values[1] = BoolGetDatum(true);
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 	}
@@ -665,6 +668,7 @@ dtecert_unique_final(PG_FUNCTION_ARGS)
 	dims[0] = nkept;
 	values[0] = Int64GetDatum(unexpected);
 	values[1] = BoolGetDatum(false);
+	values[3] = Int64GetDatum(sc.distinct);
 	values[2] = nkept == 0 ? PointerGetDatum(construct_empty_array(TEXTOID)) :
 		PointerGetDatum(construct_md_array(texts, text_nulls, 1, dims, lbs,
 										   TEXTOID, -1, false, TYPALIGN_INT));

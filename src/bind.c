@@ -8,7 +8,10 @@
 #include "postgres.h"
 
 #include "access/table.h"
+#include "access/genam.h"
 #include "access/relation.h"
+#include "catalog/pg_class.h"
+#include "utils/relcache.h"
 #include "catalog/namespace.h"
 #include "commands/dbcommands.h"
 #include "utils/regproc.h"
@@ -425,26 +428,183 @@ bind_references(BindState *st, BoundCheck *bc)
 
 /* ---- checks ---- */
 
+bool
+check_reads_catalog_only(CheckKind kind)
+{
+	return kind == CHECK_COLUMN_COUNT || kind == CHECK_COLUMNS_IN_ORDER ||
+		kind == CHECK_COLUMN_EXISTS || kind == CHECK_COLUMN_TYPE;
+}
+
+static char *
+bind_named_columns(BindState *st, BoundCheck *bc, const char **names, int n,
+				   const char *field)
+{
+	int			i;
+
+	bc->ncolumns = n;
+	bc->columns = palloc0(sizeof(BoundColumn) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		if (!bind_column(st->rel, names[i], &bc->columns[i]))
+			return missing_column(st, n == 1 && strcmp(field, "column") == 0 ?
+								  field_path(bc->check->path, field) :
+								  psprintf("%s.%s[%d]", bc->check->path, field, i),
+								  names[i]);
+	return NULL;
+}
+
 static char *
 bind_check_columns(BindState *st, BoundCheck *bc)
 {
 	PolicyCheck *c = bc->check;
-	int			i;
 
-	if (c->column)
+	/* whether the columns exist is what these checks test */
+	if (c->kind == CHECK_COLUMNS_IN_ORDER || c->kind == CHECK_COLUMN_EXISTS ||
+		c->kind == CHECK_COLUMN_COUNT)
+		return NULL;
+	if (c->kind == CHECK_PAIR_GREATER)
 	{
-		bc->ncolumns = 1;
-		bc->columns = palloc0(sizeof(BoundColumn));
-		if (!bind_column(st->rel, c->column, &bc->columns[0]))
-			return missing_column(st, field_path(c->path, "column"), c->column);
+		char	   *err;
+
+		bc->ncolumns = 2;
+		bc->columns = palloc0(sizeof(BoundColumn) * 2);
+		if (!bind_column(st->rel, c->a, &bc->columns[0]))
+			return missing_column(st, field_path(c->path, "a"), c->a);
+		err = NULL;
+		if (!bind_column(st->rel, c->b, &bc->columns[1]))
+			err = missing_column(st, field_path(c->path, "b"), c->b);
+		return err;
+	}
+	if (c->column)
+		return bind_named_columns(st, bc, &c->column, 1, "column");
+	return bind_named_columns(st, bc, c->columns, c->ncolumns, "columns");
+}
+
+/* ---- the rest of the catalog ---- */
+
+typedef struct TypeArgs
+{
+	const char *name;
+	Oid			typid;
+	int32		typmod;
+} TypeArgs;
+
+static void
+parse_type_guarded(void *arg)
+{
+	TypeArgs   *args = (TypeArgs *) arg;
+
+	parseTypeString(args->name, &args->typid, &args->typmod, false);
+}
+
+
+/* An aggregate over the column must exist: avg(text) does not. */
+static char *
+bind_aggregate(BindState *st, BoundCheck *bc, const char *aggregate)
+{
+	ErrorData  *error;
+	char	   *sql = psprintf("SELECT %s(%s) FROM %s", aggregate, bc->columns[0].sql,
+							   st->bp->relation_sql);
+
+	if (!dtecert_try(prepare_guarded, sql, &error))
+		return problem(st, field_path(bc->check->path, "column"), NULL, NULL,
+					   psprintf("column \"%s\" has type %s, which %s does not take",
+								bc->columns[0].name, format_type_be(bc->columns[0].typid),
+								bc->check->kind_name));
+	return NULL;
+}
+
+/* a > b (or >=): pg_catalog's operator, as the parser resolves it. */
+static char *
+bind_pair(BindState *st, BoundCheck *bc)
+{
+	BoundColumn *a = &bc->columns[0];
+	BoundColumn *b = &bc->columns[1];
+	Operator	op;
+
+	op = oper(NULL, list_make2(makeString("pg_catalog"),
+							   makeString(bc->check->or_equal ? ">=" : ">")),
+			  a->basetypid, b->basetypid, true, -1);
+	if (op == NULL)
+		return problem(st, bc->check->path, NULL, NULL,
+					   psprintf("columns \"%s\" (%s) and \"%s\" (%s) cannot be compared",
+								a->name, format_type_be(a->typid),
+								b->name, format_type_be(b->typid)));
+	bc->pair_opr = oprid(op);
+	ReleaseSysCache(op);
+	return NULL;
+}
+
+/* The row order of increasing: order_by, else the primary key. */
+static char *
+bind_order(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	Oid			pkey;
+	Relation	index;
+	int			k;
+
+	if (c->norder_by > 0)
+	{
+		bc->order_by = palloc0(sizeof(BoundColumn) * c->norder_by);
+		bc->norder_by = c->norder_by;
+		for (k = 0; k < c->norder_by; k++)
+			if (!bind_column(st->rel, c->order_by[k], &bc->order_by[k]))
+				return missing_column(st, psprintf("%s.order_by[%d]", c->path, k),
+									  c->order_by[k]);
 		return NULL;
 	}
-	bc->ncolumns = c->ncolumns;
-	bc->columns = palloc0(sizeof(BoundColumn) * Max(c->ncolumns, 1));
-	for (i = 0; i < c->ncolumns; i++)
-		if (!bind_column(st->rel, c->columns[i], &bc->columns[i]))
-			return missing_column(st, psprintf("%s.columns[%d]", c->path, i),
-								  c->columns[i]);
+	pkey = st->rel->rd_rel->relkind == RELKIND_VIEW ? InvalidOid :
+		RelationGetPrimaryKeyIndex(st->rel);
+	if (!OidIsValid(pkey))
+		return problem(st, c->path, NULL,
+					   "Name the column(s) that give the rows their order with order_by:.",
+					   psprintf("increasing needs a row order, and %s has no primary key",
+								st->bp->dataset));
+	index = index_open(pkey, AccessShareLock);
+	bc->norder_by = index->rd_index->indnkeyatts;
+	bc->order_by = palloc0(sizeof(BoundColumn) * bc->norder_by);
+	for (k = 0; k < bc->norder_by; k++)
+		(void) bind_column(st->rel,
+						   get_attname(RelationGetRelid(st->rel),
+									   index->rd_index->indkey.values[k], false),
+						   &bc->order_by[k]);
+	index_close(index, AccessShareLock);
+	return NULL;
+}
+
+static char *
+bind_type_name(BindState *st, BoundCheck *bc)
+{
+	TypeArgs	args = {bc->check->type_name, InvalidOid, -1};
+	ErrorData  *error;
+
+	if (!dtecert_try(parse_type_guarded, &args, &error))
+		return problem(st, field_path(bc->check->path, "type"), NULL,
+					   "Types outside pg_catalog need their schema, as in myschema.mytype.",
+					   psprintf("unknown type \"%s\": %s", bc->check->type_name,
+								error->message));
+	bc->type_typid = args.typid;
+	bc->type_typmod = args.typmod;
+	return NULL;
+}
+
+/* The summed columns must add up as numbers. */
+static char *
+bind_sum(BindState *st, BoundCheck *bc)
+{
+	int			i;
+
+	for (i = 0; i < bc->ncolumns; i++)
+	{
+		char		category;
+		bool		preferred;
+
+		get_type_category_preferred(bc->columns[i].basetypid, &category, &preferred);
+		if (category != TYPCATEGORY_NUMERIC)
+			return problem(st, psprintf("%s.columns[%d]", bc->check->path, i), NULL, NULL,
+						   psprintf("column \"%s\" has type %s; multicolumn_sum adds numbers",
+									bc->columns[i].name, format_type_be(bc->columns[i].typid)));
+	}
 	return NULL;
 }
 
@@ -480,6 +640,38 @@ bind_check_kind(BindState *st, BoundCheck *bc)
 		case CHECK_SQL:
 			return bind_expression(st, c->failing_rows,
 								   field_path(c->path, "failing_rows"));
+		case CHECK_MIN_BETWEEN:
+		case CHECK_MAX_BETWEEN:
+			return bind_range(st, bc);
+		case CHECK_SUM_BETWEEN:
+			return bind_aggregate(st, bc, "pg_catalog.sum");
+		case CHECK_MEAN_BETWEEN:
+		case CHECK_MEDIAN_BETWEEN:
+			return bind_aggregate(st, bc, "pg_catalog.avg");
+		case CHECK_STDEV_BETWEEN:
+			return bind_aggregate(st, bc, "pg_catalog.stddev_samp");
+		case CHECK_DISTINCT_COUNT_BETWEEN:
+		case CHECK_DISTINCT_RATIO_BETWEEN:
+			bc->min_int = c->min.present ? scalar_int(&c->min) : 0;
+			bc->max_int = c->max.present ? scalar_int(&c->max) : PG_INT64_MAX;
+			return require_equality(st, c->path, &bc->columns[0]);
+		case CHECK_COLUMN_COUNT:
+			bc->min_int = c->min.present ? scalar_int(&c->min) : 0;
+			bc->max_int = c->max.present ? scalar_int(&c->max) : PG_INT64_MAX;
+			return NULL;
+		case CHECK_COLUMN_TYPE:
+			return bind_type_name(st, bc);
+		case CHECK_PAIR_GREATER:
+			return bind_pair(st, bc);
+		case CHECK_MULTICOLUMN_SUM:
+			return bind_sum(st, bc);
+		case CHECK_INCREASING:
+			(void) comparable_type(&bc->columns[0], 0);
+			if (!OidIsValid(comparable_type(&bc->columns[0], TYPECACHE_LT_OPR)->lt_opr))
+				return problem(st, c->path, NULL, NULL,
+							   psprintf("column \"%s\" has type %s, which has no ordering",
+										bc->columns[0].name, format_type_be(bc->columns[0].typid)));
+			return bind_order(st, bc);
 		default:
 			return NULL;
 	}
@@ -500,21 +692,6 @@ bind_check(BindState *st, BoundCheck *bc)
 }
 
 /* ---- schema contract, freshness, lifetimes ---- */
-
-typedef struct TypeArgs
-{
-	const char *name;
-	Oid			typid;
-	int32		typmod;
-} TypeArgs;
-
-static void
-parse_type_guarded(void *arg)
-{
-	TypeArgs   *args = (TypeArgs *) arg;
-
-	parseTypeString(args->name, &args->typid, &args->typmod, false);
-}
 
 static void
 bind_schema(BindState *st)

@@ -54,8 +54,22 @@ typedef struct BoundCheck
 	BoundColumn ref_column;
 	Oid			ref_eq_opr;		/* referenced = referencing */
 
+	/* pair_greater: columns[0] (a) OPERATOR(pair_opr) columns[1] (b) */
+	Oid			pair_opr;
+
+	/* increasing: the row order (order_by, or the primary key) */
+	BoundColumn *order_by;
+	int			norder_by;
+
+	/* column_type: the declared type */
+	Oid			type_typid;
+	int32		type_typmod;
+
 	char	   *proven_by;		/* set by proof.c */
 } BoundCheck;
+
+/* Checks of the catalog alone: they read no rows. */
+extern bool check_reads_catalog_only(CheckKind kind);
 
 typedef struct BoundSchemaColumn
 {

@@ -219,9 +219,96 @@ unique_outcome(BoundPolicy *bp, ScanPlan *plan, ScanResult *result, int i,
 	return unexpected;
 }
 
-/* One outcome per check, from the shared scan or a query of its own. */
+/* distinct_count_between and distinct_ratio_between, from unique_agg's state. */
 static void
-evaluate_checks(BoundPolicy *bp, ScanPlan *plan, ScanResult *result,
+distinct_outcome(BoundPolicy *bp, ScanPlan *plan, ScanResult *result, int i,
+				 int64 element, Outcome *o)
+{
+	BoundCheck *bc = &bp->checks[i];
+	HeapTupleHeader composite;
+	bool		isnull;
+	int64		distinct;
+	int			scans = 0;
+
+	composite = DatumGetHeapTupleHeader(scan_value(result, plan->unique_column[i], &isnull));
+	if (!isnull && DatumGetBool(GetAttributeByNum(composite, 2, &isnull)))
+	{
+		/* the state overflowed: count exactly in a pass of its own */
+		distinct = scan_count(run_as_owner(bp, plan_distinct_query(bp, bc)), 1);
+		scans = 1;
+	}
+	else
+		distinct = isnull ? 0 : DatumGetInt64(GetAttributeByNum(composite, 4, &isnull));
+
+	if (bc->check->kind == CHECK_DISTINCT_COUNT_BETWEEN)
+		outcome_aggregate(bc, Int64GetDatum(distinct), false, INT8OID, element, scans, o);
+	else
+		outcome_aggregate(bc, Float8GetDatum(element > 0 ? (double) distinct / element : 0.0),
+						  element == 0, FLOAT8OID, element, scans, o);
+}
+
+/* One check whose value comes from the shared scan or a query of its own. */
+static void
+evaluate_check(BoundPolicy *bp, ScanPlan *plan, ScanResult *result, int i,
+			   Outcome *o)
+{
+	BoundCheck *bc = &bp->checks[i];
+	CheckKind	kind = bc->check->kind;
+	int64		element = scan_count_ref(plan, result, plan->element[i]);
+	int64		unexpected = 0;
+	int			scans = 0;
+	Outcome		samples = {0};
+	ScanResult *pass;
+	bool		isnull;
+
+	if (kind == CHECK_DISTINCT_COUNT_BETWEEN || kind == CHECK_DISTINCT_RATIO_BETWEEN)
+	{
+		distinct_outcome(bp, plan, result, i, element, o);
+		return;
+	}
+	if (plan->aggregate_column[i] > 0)
+	{
+		Datum		value = scan_value(result, plan->aggregate_column[i], &isnull);
+
+		outcome_aggregate(bc, value, isnull,
+						  TupleDescAttr(result->desc, plan->aggregate_column[i] - 1)->atttypid,
+						  element, 0, o);
+		return;
+	}
+	if (kind == CHECK_MEDIAN_BETWEEN)
+	{
+		pass = run_as_owner(bp, plan_median_query(bp, bc));
+		outcome_aggregate(bc, scan_value(pass, 1, &isnull), isnull, FLOAT8OID, element, 1, o);
+		return;
+	}
+
+	if (plan->unexpected[i].source != COUNT_NONE)
+		unexpected = scan_count_ref(plan, result, plan->unexpected[i]);
+	else if (plan->unique_column[i] > 0)
+		unexpected = unique_outcome(bp, plan, result, i, &scans, &samples);
+	else if (kind == CHECK_REFERENCES)
+	{
+		unexpected = scan_count(run_as_owner(bp, plan_references_query(bp, bc)), 1);
+		scans = 1;
+	}
+	else if (kind == CHECK_INCREASING)
+	{
+		pass = run_as_owner(bp, plan_increasing_query(bp, bc));
+		unexpected = scan_count(pass, 1);
+		element = scan_count(pass, 2);
+		scans = 1;
+	}
+	if (plan->sample_column[i] > 0)
+		read_row_samples(plan, result, plan->sample_column[i],
+						 bc->ncolumns == 1, &samples);
+	outcome_check(bc, true, element, unexpected, scans, o);
+	if (!o->passed)
+		set_samples(o, samples.nsamples, samples.sample_keys, samples.sample_values);
+}
+
+/* One outcome per check. */
+static void
+evaluate_checks(BoundPolicy *bp, Relation rel, ScanPlan *plan, ScanResult *result,
 				Outcome *outcomes)
 {
 	int			i;
@@ -229,28 +316,13 @@ evaluate_checks(BoundPolicy *bp, ScanPlan *plan, ScanResult *result,
 	for (i = 0; i < bp->nchecks; i++)
 	{
 		BoundCheck *bc = &bp->checks[i];
-		bool		counted = check_in_scan(bc);
-		int64		element = counted ? scan_count_ref(plan, result, plan->element[i]) : 0;
-		int64		unexpected = 0;
-		int			scans = 0;
-		Outcome		samples = {0};
 
-		if (counted && plan->unexpected[i].source != COUNT_NONE)
-			unexpected = scan_count_ref(plan, result, plan->unexpected[i]);
-		else if (counted && plan->unique_column[i] > 0)
-			unexpected = unique_outcome(bp, plan, result, i, &scans, &samples);
-		else if (counted && bc->check->kind == CHECK_REFERENCES)
-		{
-			unexpected = scan_count(run_as_owner(bp, plan_references_query(bp, bc)), 1);
-			scans = 1;
-		}
-		if (counted && plan->sample_column[i] > 0)
-			read_row_samples(plan, result, plan->sample_column[i],
-							 bc->ncolumns == 1, &samples);
-		outcome_check(bc, counted, element, unexpected, scans, &outcomes[i]);
-		if (!outcomes[i].passed)
-			set_samples(&outcomes[i], samples.nsamples, samples.sample_keys,
-						samples.sample_values);
+		if (bc->error == NULL && check_reads_catalog_only(bc->check->kind))
+			outcome_catalog(bc, rel, &outcomes[i]);
+		else if (check_in_scan(bc))
+			evaluate_check(bp, plan, result, i, &outcomes[i]);
+		else
+			outcome_check(bc, false, 0, 0, 0, &outcomes[i]);	/* error or proof */
 	}
 }
 
@@ -352,7 +424,7 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	cert.outcomes = palloc0(sizeof(Outcome) * (CRITERION_COUNT + bp->nchecks));
 	ncriteria = evaluate_criteria(bp, rel, plan, result, cert.issued_at,
 								  cert.outcomes, criteria);
-	evaluate_checks(bp, plan, result, cert.outcomes + ncriteria);
+	evaluate_checks(bp, rel, plan, result, cert.outcomes + ncriteria);
 	cert.profile = profile_json(plan, result);
 	cert.samples = policy->samples;
 	cert.noutcomes = ncriteria + bp->nchecks;

@@ -15,6 +15,10 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
+#include "utils/numeric.h"
+#include "catalog/pg_collation.h"
+#include "utils/float.h"
 
 #include "dtecert.h"
 #include "outcome.h"
@@ -112,7 +116,8 @@ static char *
 expected_json(const PolicyCheck *c)
 {
 	StringInfoData b;
-	bool		integer = c->kind == CHECK_LENGTH_BETWEEN || c->kind == CHECK_ROW_COUNT;
+	bool		integer = c->kind == CHECK_LENGTH_BETWEEN || c->kind == CHECK_ROW_COUNT ||
+		c->kind == CHECK_DISTINCT_COUNT_BETWEEN || c->kind == CHECK_COLUMN_COUNT;
 	int			i;
 
 	initStringInfo(&b);
@@ -123,10 +128,28 @@ expected_json(const PolicyCheck *c)
 		for (i = 0; i < c->ncolumns; i++)
 			json_string(&b, NULL, c->columns[i]);
 		json_close(&b, ']');
-		json_string(&b, "ignore_row_if",
-					c->ignore_row_if == IGNORE_ROW_IF_NEVER ? "never" :
-					c->ignore_row_if == IGNORE_ROW_IF_ANY_MISSING ?
-					"any_value_is_missing" : "all_values_are_missing");
+		if (c->kind == CHECK_UNIQUE || c->kind == CHECK_MULTICOLUMN_SUM)
+			json_string(&b, "ignore_row_if",
+						policy_ignore_row_if_name(c->kind, c->ignore_row_if));
+	}
+	if (c->a)
+	{
+		json_string(&b, "a", c->a);
+		json_string(&b, "b", c->b);
+		json_bool(&b, "or_equal", c->or_equal);
+		json_string(&b, "ignore_row_if", policy_ignore_row_if_name(c->kind, c->ignore_row_if));
+	}
+	if (c->type_name)
+		json_string(&b, "type", c->type_name);
+	if (c->position > 0)
+		json_int(&b, "position", c->position);
+	if (c->kind == CHECK_INCREASING)
+	{
+		json_bool(&b, "strictly", c->strictly);
+		json_open(&b, "order_by", '[');
+		for (i = 0; i < c->norder_by; i++)
+			json_string(&b, NULL, c->order_by[i]);
+		json_close(&b, ']');
 	}
 	if (c->nvalues > 0)
 	{
@@ -222,20 +245,28 @@ outcome_counts(const PolicyCheck *c, int64 element, int64 unexpected, Outcome *o
 			psprintf(INT64_FORMAT " of " INT64_FORMAT " rows fail", unexpected, element);
 }
 
-void
-outcome_check(BoundCheck *bc, bool counted, int64 element_count,
-			  int64 unexpected_count, int scans, Outcome *o)
+static void
+outcome_init(BoundCheck *bc, int scans, Outcome *o)
 {
 	PolicyCheck *c = bc->check;
 
 	memset(o, 0, sizeof(Outcome));
 	o->name = c->name;
 	o->kind = c->kind_name;
-	o->column = columns_label(c);
+	o->column = c->kind == CHECK_PAIR_GREATER ? psprintf("%s, %s", c->a, c->b) :
+		columns_label(c);
 	o->severity = policy_severity_name(c->severity);
 	o->expected = expected_json(c);
 	o->scans = scans;
+}
 
+void
+outcome_check(BoundCheck *bc, bool counted, int64 element_count,
+			  int64 unexpected_count, int scans, Outcome *o)
+{
+	PolicyCheck *c = bc->check;
+
+	outcome_init(bc, scans, o);
 	if (bc->error)
 		o->reason = bc->error;
 	else if (bc->proven_by)
@@ -249,6 +280,254 @@ outcome_check(BoundCheck *bc, bool counted, int64 element_count,
 		outcome_row_count(bc, element_count, o);
 	else
 		outcome_counts(c, element_count, unexpected_count, o);
+}
+
+/* ---- aggregate checks: one value against its bounds ---- */
+
+typedef struct BoundCast
+{
+	Oid			type;
+	const char *text;
+	Datum		value;
+} BoundCast;
+
+static void
+bound_cast_guarded(void *arg)
+{
+	BoundCast  *bcast = (BoundCast *) arg;
+	Oid			input;
+	Oid			ioparam;
+
+	getTypeInputInfo(bcast->type, &input, &ioparam);
+	bcast->value = OidInputFunctionCall(input, (char *) bcast->text, ioparam, -1);
+}
+
+/*
+ * Compare a value of some type with a bound written in the policy, cast to
+ * that type (the bounds of min/max/sum take the aggregate's type).  Returns
+ * an error text when the bound does not cast.
+ */
+static char *
+compare_typed(Datum value, Oid type, const PolicyBound *bound, int *cmp)
+{
+	BoundCast	bcast = {type, bound->value.text, (Datum) 0};
+	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_CMP_PROC_FINFO);
+	ErrorData  *error;
+
+	if (!OidIsValid(entry->cmp_proc_finfo.fn_oid))
+		return psprintf("type %s has no ordering", format_type_be(type));
+	if (!dtecert_try(bound_cast_guarded, &bcast, &error))
+		return psprintf("bound \"%s\" is not a valid %s: %s", bound->value.text,
+						format_type_be(type), error->message);
+	*cmp = DatumGetInt32(FunctionCall2Coll(&entry->cmp_proc_finfo,
+										   DEFAULT_COLLATION_OID, value, bcast.value));
+	return NULL;
+}
+
+static bool
+within(int cmp_min, int cmp_max, const PolicyCheck *c)
+{
+	bool		above_min = !c->min.present ||
+	(c->min.strict ? cmp_min > 0 : cmp_min >= 0);
+	bool		below_max = !c->max.present ||
+	(c->max.strict ? cmp_max < 0 : cmp_max <= 0);
+
+	return above_min && below_max;
+}
+
+static double
+as_double(Datum value, Oid type)
+{
+	switch (type)
+	{
+		case FLOAT8OID:
+			return DatumGetFloat8(value);
+		case FLOAT4OID:
+			return DatumGetFloat4(value);
+		case INT8OID:
+			return (double) DatumGetInt64(value);
+		case NUMERICOID:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, value));
+		default:
+			elog(ERROR, "unexpected aggregate type %s", format_type_be(type));
+	}
+	return 0.0;					/* keep the compiler quiet */
+}
+
+static int
+double_cmp(double a, double b)
+{
+	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/* The observed value as JSON: a number for numbers, else its text. */
+static void
+json_observed(StringInfo b, Datum value, Oid type)
+{
+	char		category;
+	bool		preferred;
+	char	   *text;
+	Oid			output;
+	bool		varlena;
+
+	getTypeOutputInfo(type, &output, &varlena);
+	text = OidOutputFunctionCall(output, value);
+	get_type_category_preferred(type, &category, &preferred);
+	json_key(b, "observed_value");
+	if (category == TYPCATEGORY_NUMERIC && strspn(text, "-0123456789.e+") == strlen(text))
+		appendStringInfoString(b, text);
+	else
+		escape_json(b, text);
+}
+
+/*
+ * min_between, max_between, sum_between compare in the aggregate's own type;
+ * mean, median, stdev and distinct ratio as numbers; distinct count as an
+ * integer.  No value (an empty table, a column of only NULLs) fails.
+ */
+void
+outcome_aggregate(BoundCheck *bc, Datum value, bool isnull, Oid type,
+				  int64 element_count, int scans, Outcome *o)
+{
+	PolicyCheck *c = bc->check;
+	StringInfoData b;
+	int			cmp_min = 0;
+	int			cmp_max = 0;
+	char	   *err = NULL;
+
+	outcome_init(bc, scans, o);
+	o->has_counts = true;
+	o->element_count = element_count;
+	initStringInfo(&b);
+	json_open(&b, NULL, '{');
+	if (isnull)
+	{
+		json_key(&b, "observed_value");
+		appendStringInfoString(&b, "null");
+	}
+	else
+		json_observed(&b, value, type);
+	json_int(&b, "element_count", element_count);
+	json_close(&b, '}');
+	o->observed = b.data;
+
+	if (isnull)
+	{
+		o->reason = psprintf("no values to compute %s over", c->kind_name);
+		return;
+	}
+	if (c->kind == CHECK_MIN_BETWEEN || c->kind == CHECK_MAX_BETWEEN ||
+		c->kind == CHECK_SUM_BETWEEN || c->kind == CHECK_DISTINCT_COUNT_BETWEEN)
+	{
+		if (c->min.present)
+			err = compare_typed(value, type, &c->min, &cmp_min);
+		if (err == NULL && c->max.present)
+			err = compare_typed(value, type, &c->max, &cmp_max);
+	}
+	else
+	{
+		double		v = as_double(value, type);
+
+		if (c->min.present)
+			cmp_min = double_cmp(v, strtod(c->min.value.text, NULL));
+		if (c->max.present)
+			cmp_max = double_cmp(v, strtod(c->max.value.text, NULL));
+	}
+	if (err)
+		o->reason = err;
+	else
+	{
+		o->passed = within(cmp_min, cmp_max, c);
+		if (!o->passed)
+			o->reason = psprintf("%s is out of bounds", c->kind_name);
+	}
+}
+
+/* ---- checks of the table's shape: the catalog alone ---- */
+
+static List *
+live_columns(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *names = NIL;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			names = lappend(names, NameStr(TupleDescAttr(desc, i)->attname));
+	return names;
+}
+
+static int
+position_of(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return foreach_current_index(lc) + 1;
+	return 0;
+}
+
+static void
+json_name_list(StringInfo b, const char *key, List *names)
+{
+	ListCell   *lc;
+
+	json_open(b, key, '[');
+	foreach(lc, names)
+		json_string(b, NULL, (char *) lfirst(lc));
+	json_close(b, ']');
+}
+
+void
+outcome_catalog(BoundCheck *bc, Relation rel, Outcome *o)
+{
+	PolicyCheck *c = bc->check;
+	List	   *names = live_columns(rel);
+	StringInfoData b;
+	int			i;
+
+	outcome_init(bc, 0, o);
+	if (bc->error)
+	{
+		o->reason = bc->error;
+		return;
+	}
+	initStringInfo(&b);
+	json_open(&b, NULL, '{');
+	switch (c->kind)
+	{
+		case CHECK_COLUMN_COUNT:
+			json_int(&b, "observed_value", list_length(names));
+			o->passed = list_length(names) >= bc->min_int &&
+				list_length(names) <= bc->max_int;
+			break;
+		case CHECK_COLUMNS_IN_ORDER:
+			json_name_list(&b, "observed_value", names);
+			o->passed = list_length(names) == c->ncolumns;
+			for (i = 0; o->passed && i < c->ncolumns; i++)
+				o->passed = position_of(names, c->columns[i]) == i + 1;
+			break;
+		case CHECK_COLUMN_EXISTS:
+			i = position_of(names, c->column);
+			json_key(&b, "observed_value");
+			appendStringInfo(&b, "%d", i);
+			o->passed = i > 0 && (c->position == 0 || c->position == i);
+			break;
+		case CHECK_COLUMN_TYPE:
+			json_string(&b, "observed_value",
+						format_type_with_typemod(bc->columns[0].typid, bc->columns[0].typmod));
+			o->passed = getBaseType(bc->columns[0].typid) == getBaseType(bc->type_typid) &&
+				(bc->type_typmod < 0 || bc->type_typmod == bc->columns[0].typmod);
+			break;
+		default:
+			elog(ERROR, "check %s does not read the catalog alone", c->name);
+	}
+	json_close(&b, '}');
+	o->observed = b.data;
+	if (!o->passed)
+		o->reason = psprintf("%s does not hold", c->kind_name);
 }
 
 /* ---- the schema contract ---- */

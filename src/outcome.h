@@ -16,6 +16,9 @@
 
 extern void outcome_check(BoundCheck *bc, bool counted, int64 element_count,
 						  int64 unexpected_count, int scans, Outcome *o);
+extern void outcome_aggregate(BoundCheck *bc, Datum value, bool isnull, Oid type,
+							  int64 element_count, int scans, Outcome *o);
+extern void outcome_catalog(BoundCheck *bc, Relation rel, Outcome *o);
 extern void outcome_schema(BoundPolicy *bp, Relation rel, ScanPlan *plan,
 						   ScanResult *result, Outcome *o, CriterionState *cs);
 extern void outcome_freshness(BoundPolicy *bp, ScanPlan *plan, TimestampTz now,

@@ -18,6 +18,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "funcapi.h"
+#include "utils/numeric.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
@@ -96,7 +97,9 @@ element_condition(const BoundCheck *bc)
 		case CHECK_ROW_COUNT:
 			return NULL;
 		case CHECK_UNIQUE:
-			if (c->ncolumns == 0)
+		case CHECK_PAIR_GREATER:
+		case CHECK_MULTICOLUMN_SUM:
+			if (c->kind == CHECK_UNIQUE && c->ncolumns == 0)
 				break;
 			if (c->ignore_row_if == IGNORE_ROW_IF_NEVER)
 				return NULL;
@@ -160,6 +163,25 @@ length_failure(const BoundCheck *bc, SqlQuery *q)
 						 &c->max, Int64GetDatum(bc->max_int), INT8OID);
 }
 
+/* The row's columns add up to equals; a NULL adds nothing, as in pandas. */
+static char *
+sum_failure(const BoundCheck *bc, SqlQuery *q)
+{
+	StringInfoData sum;
+	int			i;
+
+	initStringInfo(&sum);
+	for (i = 0; i < bc->ncolumns; i++)
+		appendStringInfo(&sum, "%sCOALESCE((%s)::pg_catalog.numeric, 0)",
+						 i ? " OPERATOR(pg_catalog.+) " : "", bc->columns[i].sql);
+	return psprintf("(%s) OPERATOR(pg_catalog.<>) %s", sum.data,
+					query_param(q, NUMERICOID,
+								DirectFunctionCall3(numeric_in,
+													CStringGetDatum(bc->check->min.value.text),
+													ObjectIdGetDatum(InvalidOid),
+													Int32GetDatum(-1))));
+}
+
 /* The condition true for a row that fails the check; NULL if none. */
 static char *
 failure_condition(const BoundCheck *bc, SqlQuery *q)
@@ -191,6 +213,12 @@ failure_condition(const BoundCheck *bc, SqlQuery *q)
 			return length_failure(bc, q);
 		case CHECK_SQL:
 			return expression(c->failing_rows);
+		case CHECK_PAIR_GREATER:
+			/* a comparison with a NULL fails the row, unless ignore_row_if skips it */
+			return psprintf("(%s %s %s) IS NOT TRUE", bc->columns[0].sql,
+							dtecert_qualified_operator(bc->pair_opr), bc->columns[1].sql);
+		case CHECK_MULTICOLUMN_SUM:
+			return sum_failure(bc, q);
 		default:
 			return NULL;		/* row_count; unique and references elsewhere */
 	}
@@ -238,7 +266,8 @@ add_column(ScanPlan *plan, const char *a, const char *b, const char *c)
 bool
 check_in_scan(const BoundCheck *bc)
 {
-	return bc->error == NULL && bc->proven_by == NULL;
+	return bc->error == NULL && bc->proven_by == NULL &&
+		!check_reads_catalog_only(bc->check->kind);
 }
 
 /*
@@ -294,6 +323,27 @@ add_sample(ScanPlan *plan, BoundCheck *bc, const char *where,
 									where, element, failure));
 }
 
+/* The built-in aggregate an aggregate check compares with its bounds. */
+static const char *
+aggregate_of(CheckKind kind)
+{
+	switch (kind)
+	{
+		case CHECK_MIN_BETWEEN:
+			return "pg_catalog.min";
+		case CHECK_MAX_BETWEEN:
+			return "pg_catalog.max";
+		case CHECK_SUM_BETWEEN:
+			return "pg_catalog.sum";
+		case CHECK_MEAN_BETWEEN:
+			return "pg_catalog.avg";
+		case CHECK_STDEV_BETWEEN:
+			return "pg_catalog.stddev_samp";
+		default:
+			return NULL;
+	}
+}
+
 static CountRef
 count_ref(CountSource source, int column)
 {
@@ -335,21 +385,33 @@ plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 unique_limit)
 {
 	BoundCheck *bc = &bp->checks[i];
 	CheckKind	kind = bc->check->kind;
-	char	   *where = bc->check->where ? expression(bc->check->where) : NULL;
-	char	   *element = element_condition(bc);
+	char	   *where;
+	char	   *element;
 	char	   *failure;
 
 	if (!check_in_scan(bc))
 		return;
+	where = bc->check->where ? expression(bc->check->where) : NULL;
+	element = element_condition(bc);
 	plan_element(plan, bc, where, element, i);
 
-	if (kind == CHECK_UNIQUE)
+	if (kind == CHECK_UNIQUE || kind == CHECK_DISTINCT_COUNT_BETWEEN ||
+		kind == CHECK_DISTINCT_RATIO_BETWEEN)
 	{
 		plan->unique_column[i] = add_unique(plan, bc, where, element, unique_limit);
 		return;
 	}
-	if (kind == CHECK_REFERENCES)
-		return;					/* its anti-join runs apart */
+	if (aggregate_of(kind) != NULL)
+	{
+		plan->aggregate_column[i] =
+			plan_add_column(plan, filtered(psprintf("%s(%s)", aggregate_of(kind),
+													bc->columns[0].sql),
+										   where, NULL, NULL));
+		return;
+	}
+	if (kind == CHECK_REFERENCES || kind == CHECK_MEDIAN_BETWEEN ||
+		kind == CHECK_INCREASING)
+		return;					/* they need queries of their own */
 	failure = failure_condition(bc, &plan->query);
 	if (failure == NULL)
 		return;
@@ -502,6 +564,7 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 	plan->element = palloc0(sizeof(CountRef) * Max(bp->nchecks, 1));
 	plan->unexpected = palloc0(sizeof(CountRef) * Max(bp->nchecks, 1));
 	plan->unique_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
+	plan->aggregate_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
 	plan->sample_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
 	plan->schema_nulls = palloc0(sizeof(CountRef) *
 								 Max(bp->policy->nschema_columns, 1));
@@ -568,6 +631,81 @@ plan_unique_query(BoundPolicy *bp, BoundCheck *bc)
 					 element ? element : "true",
 					 where ? expression(where) : "true",
 					 cols.data);
+	return q;
+}
+
+static char *
+column_list(BoundColumn *columns, int n, const char *prefix)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s%s", i ? ", " : "", prefix, columns[i].sql);
+	return buf.data;
+}
+
+/* The exact distinct count when the uniqueness state overflowed. */
+SqlQuery *
+plan_distinct_query(BoundPolicy *bp, BoundCheck *bc)
+{
+	SqlQuery   *q = palloc0(sizeof(SqlQuery));
+	const char *where = bc->check->where;
+
+	query_init(q);
+	appendStringInfo(&q->sql,
+					 "SELECT pg_catalog.count(DISTINCT %s) FROM %s WHERE %s",
+					 bc->columns[0].sql, bp->relation_sql,
+					 where ? expression(where) : "true");
+	return q;
+}
+
+/*
+ * The exact median (the mean of the two middle values for an even count,
+ * as Great Expectations has it).  An ordered-set aggregate cannot share
+ * the parallel scan, so it reads the column again (scans = 1).
+ */
+SqlQuery *
+plan_median_query(BoundPolicy *bp, BoundCheck *bc)
+{
+	SqlQuery   *q = palloc0(sizeof(SqlQuery));
+	const char *where = bc->check->where;
+
+	query_init(q);
+	appendStringInfo(&q->sql,
+					 "SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP"
+					 " (ORDER BY (%s)::pg_catalog.float8) FROM %s WHERE %s",
+					 bc->columns[0].sql, bp->relation_sql,
+					 where ? expression(where) : "true");
+	return q;
+}
+
+/*
+ * increasing: each value against the one before it in the row order.  A
+ * window function cannot run inside the aggregate scan: a pass of its own.
+ * Returns (rows that decrease, rows considered).
+ */
+SqlQuery *
+plan_increasing_query(BoundPolicy *bp, BoundCheck *bc)
+{
+	SqlQuery   *q = palloc0(sizeof(SqlQuery));
+	BoundColumn *col = &bc->columns[0];
+	const char *where = bc->check->where;
+	char	   *decrease = bc->check->strictly ?
+		psprintf("NOT (d.dtecert_v %s d.dtecert_prev)", op_gt(col)) :
+		psprintf("d.dtecert_v %s d.dtecert_prev", op_lt(col));
+
+	query_init(q);
+	appendStringInfo(&q->sql,
+					 "SELECT pg_catalog.count(*) FILTER (WHERE d.dtecert_prev IS NOT NULL AND %s),"
+					 " pg_catalog.count(*)"
+					 "  FROM (SELECT %s AS dtecert_v,"
+					 "               pg_catalog.lag(%s) OVER (ORDER BY %s) AS dtecert_prev"
+					 "          FROM %s WHERE %s IS NOT NULL AND %s) d",
+					 decrease, col->sql, col->sql,
+					 column_list(bc->order_by, bc->norder_by, ""),
+					 bp->relation_sql, col->sql, where ? expression(where) : "true");
 	return q;
 }
 

@@ -95,6 +95,7 @@ typedef struct ScanPlan
 	CountRef   *element;		/* per check: rows it considers */
 	CountRef   *unexpected;		/* per check: rows that fail it */
 	int		   *unique_column;	/* per check: its dtecert.unique_result */
+	int		   *aggregate_column;	/* per check: the aggregate it bounds */
 	int		   *sample_column;	/* per check: its dtecert.sample_result */
 	CountRef   *schema_nulls;	/* per schema column: NULL count */
 	SampleKey	sample_key;
@@ -126,5 +127,8 @@ extern int	profile_index_of(ScanPlan *plan, AttrNumber attnum);
 extern bool check_in_scan(const BoundCheck *bc);
 extern SqlQuery *plan_unique_query(BoundPolicy *bp, BoundCheck *bc);
 extern SqlQuery *plan_references_query(BoundPolicy *bp, BoundCheck *bc);
+extern SqlQuery *plan_distinct_query(BoundPolicy *bp, BoundCheck *bc);
+extern SqlQuery *plan_median_query(BoundPolicy *bp, BoundCheck *bc);
+extern SqlQuery *plan_increasing_query(BoundPolicy *bp, BoundCheck *bc);
 
 #endif							/* DTECERT_PLAN_H */

@@ -27,6 +27,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -239,16 +240,22 @@ static const char *const policy_check_kind_names[CHECK_KIND_COUNT] = {
 	"length_between",
 	"row_count",
 	"references",
-	"sql"
-};
-
-/* Kinds of the design's catalog that are not built yet. */
-static const char *const future_kinds[] = {
-	"min_between", "max_between", "mean_between", "median_between",
-	"stdev_between", "sum_between", "distinct_count_between",
-	"distinct_ratio_between", "column_count", "columns_in_order",
-	"column_exists", "column_type", "pair_greater", "multicolumn_sum",
-	"increasing", NULL
+	"sql",
+	"min_between",
+	"max_between",
+	"mean_between",
+	"median_between",
+	"stdev_between",
+	"sum_between",
+	"distinct_count_between",
+	"distinct_ratio_between",
+	"column_count",
+	"columns_in_order",
+	"column_exists",
+	"column_type",
+	"pair_greater",
+	"multicolumn_sum",
+	"increasing"
 };
 
 static const char *const tier_names[] = {"low", "medium", "high", NULL};
@@ -259,6 +266,11 @@ static const char *const extra_columns_names[] = {"allow", "forbid", NULL};
 /* In PolicyIgnoreRowIf order. */
 static const char *const ignore_row_if_names[] = {
 	"never", "all_values_are_missing", "any_value_is_missing", NULL
+};
+
+/* The same, as pair_greater spells them (GE's names for pairs). */
+static const char *const pair_ignore_row_if_names[] = {
+	"neither", "both_values_are_missing", "either_value_is_missing", NULL
 };
 
 /* Sections of the high tier, in the order they are named in messages. */
@@ -300,27 +312,73 @@ static const char *const sql_fields[] = {
 	"name", "failing_rows", "severity", "mostly", "where", NULL
 };
 
+/* Aggregate and table-shape checks pass or fail as a whole: no mostly. */
+static const char *const aggregate_fields[] = {
+	"column", "min", "max", "strict_min", "strict_max",
+	"name", "severity", "where", NULL
+};
+static const char *const column_count_fields[] = {
+	"min", "max", "equals", "name", "severity", NULL
+};
+static const char *const columns_in_order_fields[] = {
+	"columns", "name", "severity", NULL
+};
+static const char *const column_exists_fields[] = {
+	"column", "position", "name", "severity", NULL
+};
+static const char *const column_type_fields[] = {
+	"column", "type", "name", "severity", NULL
+};
+static const char *const pair_greater_fields[] = {
+	"a", "b", "or_equal", "ignore_row_if", COMMON_FIELDS
+};
+static const char *const multicolumn_sum_fields[] = {
+	"columns", "equals", "ignore_row_if", COMMON_FIELDS
+};
+static const char *const increasing_fields[] = {
+	"column", "strictly", "order_by", COMMON_FIELDS
+};
+
+#define AGGREGATE	"an aggregate check"
+#define SHAPE		"a check of the table's columns"
+
 typedef struct KindInfo
 {
 	const char *const *fields;	/* allowed parameters */
 	bool		short_form;		/* "- kind: column" is allowed */
 	const char *needs;			/* what the long form needs, for errors */
+	const char *whole;			/* what the kind is, when it takes no mostly */
 } KindInfo;
 
 /* Indexed by CheckKind. */
 static const KindInfo kind_info[CHECK_KIND_COUNT] = {
-	{column_check_fields, true, "column"},
-	{column_check_fields, true, "column"},
-	{unique_fields, true, "column or columns"},
-	{values_fields, false, "column and values"},
-	{values_fields, false, "column and values"},
-	{bounds_fields, false, "column and min or max"},
-	{regex_fields, false, "column and regex"},
-	{regex_fields, false, "column and regex"},
-	{bounds_fields, false, "column and min or max"},
-	{row_count_fields, false, "min, max or equals"},
-	{references_fields, false, "column, table and to"},
-	{sql_fields, false, "name and failing_rows"}
+	{column_check_fields, true, "column", NULL},
+	{column_check_fields, true, "column", NULL},
+	{unique_fields, true, "column or columns", NULL},
+	{values_fields, false, "column and values", NULL},
+	{values_fields, false, "column and values", NULL},
+	{bounds_fields, false, "column and min or max", NULL},
+	{regex_fields, false, "column and regex", NULL},
+	{regex_fields, false, "column and regex", NULL},
+	{bounds_fields, false, "column and min or max", NULL},
+	{row_count_fields, false, "min, max or equals", AGGREGATE},
+	{references_fields, false, "column, table and to", NULL},
+	{sql_fields, false, "name and failing_rows", NULL},
+	{aggregate_fields, false, "column and min or max", AGGREGATE},	/* min */
+	{aggregate_fields, false, "column and min or max", AGGREGATE},	/* max */
+	{aggregate_fields, false, "column and min or max", AGGREGATE},	/* mean */
+	{aggregate_fields, false, "column and min or max", AGGREGATE},	/* median */
+	{aggregate_fields, false, "column and min or max", AGGREGATE},	/* stdev */
+	{aggregate_fields, false, "column and min or max", AGGREGATE},	/* sum */
+	{aggregate_fields, false, "column and min or max", AGGREGATE},	/* d. count */
+	{aggregate_fields, false, "column and min or max", AGGREGATE},	/* d. ratio */
+	{column_count_fields, false, "min, max or equals", SHAPE},
+	{columns_in_order_fields, false, "columns", SHAPE},
+	{column_exists_fields, true, "column", SHAPE},
+	{column_type_fields, false, "column and type", SHAPE},
+	{pair_greater_fields, false, "a and b", NULL},
+	{multicolumn_sum_fields, false, "columns and equals", NULL},
+	{increasing_fields, true, "column", NULL}
 };
 
 const char *
@@ -345,6 +403,16 @@ policy_check_kind_name(CheckKind kind)
 	if (kind >= CHECK_KIND_COUNT)
 		return NULL;
 	return policy_check_kind_names[kind];
+}
+
+const char *
+policy_ignore_row_if_name(CheckKind kind, PolicyIgnoreRowIf value)
+{
+	if (value > IGNORE_ROW_IF_ANY_MISSING)
+		return NULL;
+	if (kind == CHECK_PAIR_GREATER)
+		return pair_ignore_row_if_names[value];
+	return ignore_row_if_names[value];
 }
 
 /* ----------------------------------------------------------------
@@ -1364,15 +1432,59 @@ parse_common(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 	}
 }
 
+/*
+ * A non-empty list of distinct, non-empty column names (columns, order_by);
+ * returns how many, and the names in *names.
+ */
+static int
+get_column_list(ParseCtx *ctx, const Node *list, const char *path,
+				const char ***names)
+{
+	const char **items;
+	int			i;
+	int			dup;
+
+	if (list->type != NODE_SEQUENCE)
+		invalid(ctx, list, path, NULL, "expected a list of column names");
+	if (list->nitems == 0)
+		invalid(ctx, list, path, NULL, "expected at least one column");
+	items = pol_alloc(ctx, (size_t) list->nitems * sizeof(char *));
+	for (i = 0; i < list->nitems; i++)
+		items[i] = get_string(ctx, list->items[i], path_index(ctx, path, i),
+							  false);
+	dup = find_duplicate(ctx, items, list->nitems);
+	if (dup >= 0)
+		invalid(ctx, list->items[dup], path_index(ctx, path, dup), NULL,
+				"duplicate column \"%s\"", items[dup]);
+	*names = items;
+	return list->nitems;
+}
+
+/* columns: [...] of unique, columns_in_order, multicolumn_sum */
+static void
+parse_columns(ParseCtx *ctx, PolicyCheck *c, const Node *columns)
+{
+	c->ncolumns = get_column_list(ctx, columns, check_path(ctx, c, "columns"),
+								  &c->columns);
+}
+
+static void
+parse_ignore_row_if(ParseCtx *ctx, PolicyCheck *c, const Node *map,
+					const char *const *names)
+{
+	const Node *value = field(map, "ignore_row_if");
+
+	if (value != NULL)
+		c->ignore_row_if = (PolicyIgnoreRowIf)
+			get_enum(ctx, value, check_path(ctx, c, "ignore_row_if"), names);
+}
+
 static void
 parse_unique(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 {
 	const Node *column = field(map, "column");
 	const Node *columns = field(map, "columns");
 	const Node *ignore = field(map, "ignore_row_if");
-	const char *path;
-	int			i;
-	int			dup;
 
 	if (column != NULL && columns != NULL)
 		invalid(ctx, columns, c->path, NULL,
@@ -1388,24 +1500,8 @@ parse_unique(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 	if (columns == NULL)
 		invalid(ctx, map, c->path, NULL,
 				"missing required field \"column\" or \"columns\"");
-	path = check_path(ctx, c, "columns");
-	if (columns->type != NODE_SEQUENCE)
-		invalid(ctx, columns, path, NULL, "expected a list of column names");
-	if (columns->nitems == 0)
-		invalid(ctx, columns, path, NULL, "expected at least one column");
-	c->ncolumns = columns->nitems;
-	c->columns = pol_alloc(ctx, (size_t) c->ncolumns * sizeof(char *));
-	for (i = 0; i < c->ncolumns; i++)
-		c->columns[i] = get_string(ctx, columns->items[i],
-								   path_index(ctx, path, i), false);
-	dup = find_duplicate(ctx, c->columns, c->ncolumns);
-	if (dup >= 0)
-		invalid(ctx, columns->items[dup], path_index(ctx, path, dup), NULL,
-				"duplicate column \"%s\"", c->columns[dup]);
-	if (ignore != NULL)
-		c->ignore_row_if = get_enum(ctx, ignore,
-									check_path(ctx, c, "ignore_row_if"),
-									ignore_row_if_names);
+	parse_columns(ctx, c, columns);
+	parse_ignore_row_if(ctx, c, map, ignore_row_if_names);
 }
 
 static void
@@ -1437,13 +1533,40 @@ parse_values(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 	}
 }
 
+/* What a bound (or an equals) holds; see PolicyCheck. */
+typedef enum BoundType
+{
+	BOUND_VALUE,				/* a value of the column's type, as written */
+	BOUND_NUMBER,				/* a decimal number, as written */
+	BOUND_COUNT					/* a non-negative integer, canonical digits */
+} BoundType;
+
+/* A bound's value, to compare min with max. */
+typedef struct BoundValue
+{
+	int64_t		count;			/* BOUND_COUNT */
+	double		number;			/* BOUND_NUMBER */
+} BoundValue;
+
 /*
- * min or max: a value of the column's type kept as written, or, when count
- * is given, a non-negative integer (its value goes to *count).
+ * A decimal number kept as written.  Unlike min_score or mostly, it may be
+ * quoted: the normal form writes it as a string, to keep its text.
  */
+static double
+get_number_text(ParseCtx *ctx, const Node *node, const char *path)
+{
+	double		value;
+
+	if (node->type != NODE_SCALAR || is_null(node) ||
+		!parse_number(node->text, &value))
+		invalid(ctx, node, path, NULL, "expected a number");
+	return value;
+}
+
+/* min, max or equals, when present; its value goes to *bv. */
 static void
 parse_bound(ParseCtx *ctx, PolicyCheck *c, const Node *map, const char *name,
-			PolicyBound *bound, int64_t *count)
+			PolicyBound *bound, BoundType type, BoundValue *bv)
 {
 	const Node *value = field(map, name);
 	const char *path;
@@ -1452,13 +1575,22 @@ parse_bound(ParseCtx *ctx, PolicyCheck *c, const Node *map, const char *name,
 	if (value == NULL)
 		return;
 	path = check_path(ctx, c, name);
-	if (count != NULL)
-		*count = get_count(ctx, value, path, &text);
-	else if (value->type != NODE_SCALAR)
-		invalid(ctx, value, path, NULL, "expected a scalar value");
-	else if (is_null(value))
-		invalid(ctx, value, path, NULL,
-				"null is not a value; leave the bound out");
+	switch (type)
+	{
+		case BOUND_COUNT:
+			bv->count = get_count(ctx, value, path, &text);
+			break;
+		case BOUND_NUMBER:
+			bv->number = get_number_text(ctx, value, path);
+			break;
+		case BOUND_VALUE:
+			if (value->type != NODE_SCALAR)
+				invalid(ctx, value, path, NULL, "expected a scalar value");
+			if (is_null(value))
+				invalid(ctx, value, path, NULL,
+						"null is not a value; leave the bound out");
+			break;
+	}
 	bound->present = true;
 	set_scalar(ctx, &bound->value, value, path, text);
 }
@@ -1478,51 +1610,159 @@ parse_strict(ParseCtx *ctx, PolicyCheck *c, const Node *map, const char *name,
 		invalid(ctx, value, path, NULL, "%s requires %s", name, bound_name);
 }
 
-/* between (values kept as written) and length_between (integers) */
-static void
-parse_between(ParseCtx *ctx, PolicyCheck *c, const Node *map, bool counts)
+static bool
+min_above_max(const PolicyCheck *c, BoundType type, const BoundValue *min,
+			  const BoundValue *max)
 {
-	int64_t		min = 0;
-	int64_t		max = 0;
+	if (!c->min.present || !c->max.present)
+		return false;
+	if (type == BOUND_COUNT)
+		return min->count > max->count;
+	if (type == BOUND_NUMBER)
+		return min->number > max->number;
+	return false;				/* the backend compares values of the type */
+}
+
+/* between, length_between and the aggregate *_between kinds */
+static void
+parse_between(ParseCtx *ctx, PolicyCheck *c, const Node *map, BoundType type)
+{
+	BoundValue	min = {0, 0};
+	BoundValue	max = {0, 0};
 
 	parse_check_column(ctx, c, map);
-	parse_bound(ctx, c, map, "min", &c->min, counts ? &min : NULL);
-	parse_bound(ctx, c, map, "max", &c->max, counts ? &max : NULL);
+	parse_bound(ctx, c, map, "min", &c->min, type, &min);
+	parse_bound(ctx, c, map, "max", &c->max, type, &max);
 	parse_strict(ctx, c, map, "strict_min", &c->min, "min");
 	parse_strict(ctx, c, map, "strict_max", &c->max, "max");
 	if (!c->min.present && !c->max.present)
 		invalid(ctx, map, c->path, NULL,
 				"at least one of min or max is required");
-	if (counts && c->min.present && c->max.present && min > max)
+	if (min_above_max(c, type, &min, &max))
 		invalid(ctx, field(map, "min"), c->path, NULL,
 				"min is greater than max");
 }
 
+/* row_count, column_count */
 static void
-parse_row_count(ParseCtx *ctx, PolicyCheck *c, const Node *map)
+parse_count(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 {
 	const Node *equals = field(map, "equals");
-	int64_t		min = 0;
-	int64_t		max = 0;
+	BoundValue	min = {0, 0};
+	BoundValue	max = {0, 0};
 
 	if (equals != NULL)
 	{
 		if (field(map, "min") != NULL || field(map, "max") != NULL)
 			invalid(ctx, equals, check_path(ctx, c, "equals"), NULL,
 					"equals excludes min and max");
-		parse_bound(ctx, c, map, "equals", &c->min, &min);
+		parse_bound(ctx, c, map, "equals", &c->min, BOUND_COUNT, &min);
 		c->max = c->min;
 		c->has_equals = true;
 		return;
 	}
-	parse_bound(ctx, c, map, "min", &c->min, &min);
-	parse_bound(ctx, c, map, "max", &c->max, &max);
+	parse_bound(ctx, c, map, "min", &c->min, BOUND_COUNT, &min);
+	parse_bound(ctx, c, map, "max", &c->max, BOUND_COUNT, &max);
 	if (!c->min.present && !c->max.present)
 		invalid(ctx, map, c->path, NULL,
 				"at least one of min, max or equals is required");
-	if (c->min.present && c->max.present && min > max)
+	if (min_above_max(c, BOUND_COUNT, &min, &max))
 		invalid(ctx, field(map, "min"), c->path, NULL,
 				"min is greater than max");
+}
+
+/* A 1-based position: a positive integer that fits int. */
+static int
+get_position(ParseCtx *ctx, const Node *node, const char *path)
+{
+	const char *p = node->text;
+	int64_t		value = 0;
+
+	if (node->type != NODE_SCALAR || !node->plain)
+		invalid(ctx, node, path, NULL, "expected a positive integer");
+	if (*p == '+')
+		p++;
+	if (*p == '\0')
+		invalid(ctx, node, path, NULL, "expected a positive integer");
+	for (; *p != '\0'; p++)
+	{
+		if (*p < '0' || *p > '9')
+			invalid(ctx, node, path, NULL, "expected a positive integer");
+		value = value * 10 + (*p - '0');
+		if (value > INT_MAX)
+			invalid(ctx, node, path, NULL, "integer out of range");
+	}
+	if (value == 0)
+		invalid(ctx, node, path,
+				"Positions are 1-based: the first column is at position 1.",
+				"position must be at least 1");
+	return (int) value;
+}
+
+static void
+parse_column_exists(ParseCtx *ctx, PolicyCheck *c, const Node *map)
+{
+	const Node *value;
+
+	parse_check_column(ctx, c, map);
+	if ((value = field(map, "position")) != NULL)
+		c->position = get_position(ctx, value, check_path(ctx, c, "position"));
+}
+
+static void
+parse_pair_greater(ParseCtx *ctx, PolicyCheck *c, const Node *map)
+{
+	const Node *value;
+
+	c->a = get_string(ctx, required(ctx, map, c->path, "a"),
+					  check_path(ctx, c, "a"), false);
+	c->b = get_string(ctx, required(ctx, map, c->path, "b"),
+					  check_path(ctx, c, "b"), false);
+	if (strcmp(c->a, c->b) == 0)
+		invalid(ctx, field(map, "b"), check_path(ctx, c, "b"), NULL,
+				"a and b must be different columns");
+	if ((value = field(map, "or_equal")) != NULL)
+		c->or_equal = get_bool(ctx, value, check_path(ctx, c, "or_equal"));
+	parse_ignore_row_if(ctx, c, map, pair_ignore_row_if_names);
+}
+
+static void
+parse_multicolumn_sum(ParseCtx *ctx, PolicyCheck *c, const Node *map)
+{
+	BoundValue	equals = {0, 0};
+
+	parse_columns(ctx, c, required(ctx, map, c->path, "columns"));
+	(void) required(ctx, map, c->path, "equals");
+	parse_bound(ctx, c, map, "equals", &c->min, BOUND_NUMBER, &equals);
+	c->max = c->min;
+	c->has_equals = true;
+	parse_ignore_row_if(ctx, c, map, ignore_row_if_names);
+}
+
+static void
+parse_increasing(ParseCtx *ctx, PolicyCheck *c, const Node *map)
+{
+	const Node *value;
+	const char *path;
+
+	parse_check_column(ctx, c, map);
+	if ((value = field(map, "strictly")) != NULL)
+		c->strictly = get_bool(ctx, value, check_path(ctx, c, "strictly"));
+	if ((value = field(map, "order_by")) == NULL)
+		return;
+	path = check_path(ctx, c, "order_by");
+	if (value->type == NODE_SEQUENCE)
+		c->norder_by = get_column_list(ctx, value, path, &c->order_by);
+	else if (value->type == NODE_SCALAR && !is_null(value))
+	{
+		/* one column is a list of one: the normal form writes a list */
+		c->order_by = pol_alloc(ctx, sizeof(char *));
+		c->order_by[0] = get_string(ctx, value, path, false);
+		c->norder_by = 1;
+	}
+	else
+		invalid(ctx, value, path, NULL,
+				"expected a column name or a list of column names");
 }
 
 static void
@@ -1542,10 +1782,20 @@ parse_kind_fields(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 			parse_values(ctx, c, map);
 			break;
 		case CHECK_BETWEEN:
-			parse_between(ctx, c, map, false);
+		case CHECK_MIN_BETWEEN:
+		case CHECK_MAX_BETWEEN:
+		case CHECK_SUM_BETWEEN:
+			parse_between(ctx, c, map, BOUND_VALUE);
+			break;
+		case CHECK_MEAN_BETWEEN:
+		case CHECK_MEDIAN_BETWEEN:
+		case CHECK_STDEV_BETWEEN:
+		case CHECK_DISTINCT_RATIO_BETWEEN:
+			parse_between(ctx, c, map, BOUND_NUMBER);
 			break;
 		case CHECK_LENGTH_BETWEEN:
-			parse_between(ctx, c, map, true);
+		case CHECK_DISTINCT_COUNT_BETWEEN:
+			parse_between(ctx, c, map, BOUND_COUNT);
 			break;
 		case CHECK_MATCHES:
 		case CHECK_NOT_MATCHES:
@@ -1554,7 +1804,8 @@ parse_kind_fields(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 								  check_path(ctx, c, "regex"), false);
 			break;
 		case CHECK_ROW_COUNT:
-			parse_row_count(ctx, c, map);
+		case CHECK_COLUMN_COUNT:
+			parse_count(ctx, c, map);
 			break;
 		case CHECK_REFERENCES:
 			parse_check_column(ctx, c, map);
@@ -1571,12 +1822,32 @@ parse_kind_fields(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 				get_string(ctx, required(ctx, map, c->path, "failing_rows"),
 						   check_path(ctx, c, "failing_rows"), false);
 			break;
+		case CHECK_COLUMNS_IN_ORDER:
+			parse_columns(ctx, c, required(ctx, map, c->path, "columns"));
+			break;
+		case CHECK_COLUMN_EXISTS:
+			parse_column_exists(ctx, c, map);
+			break;
+		case CHECK_COLUMN_TYPE:
+			parse_check_column(ctx, c, map);
+			c->type_name = get_string(ctx, required(ctx, map, c->path, "type"),
+									  check_path(ctx, c, "type"), false);
+			break;
+		case CHECK_PAIR_GREATER:
+			parse_pair_greater(ctx, c, map);
+			break;
+		case CHECK_MULTICOLUMN_SUM:
+			parse_multicolumn_sum(ctx, c, map);
+			break;
+		case CHECK_INCREASING:
+			parse_increasing(ctx, c, map);
+			break;
 		case CHECK_KIND_COUNT:
 			break;
 	}
 }
 
-/* kind(column), unique(a,b), row_count */
+/* kind(column), unique(a,b), pair_greater(a,b), row_count */
 static const char *
 default_check_name(ParseCtx *ctx, const PolicyCheck *c)
 {
@@ -1586,6 +1857,8 @@ default_check_name(ParseCtx *ctx, const PolicyCheck *c)
 
 	if (c->column != NULL)
 		return pol_printf(ctx, "%s(%s)", c->kind_name, c->column);
+	if (c->kind == CHECK_PAIR_GREATER)
+		return pol_printf(ctx, "%s(%s,%s)", c->kind_name, c->a, c->b);
 	if (c->ncolumns == 0)
 		return c->kind_name;
 	for (i = 0; i < c->ncolumns; i++)
@@ -1623,14 +1896,36 @@ unknown_kind(ParseCtx *ctx, const Node *key, const char *path)
 	const char *names[CHECK_KIND_COUNT + 1];
 	int			i;
 
-	if (in_list(future_kinds, key->text))
-		fail_node(ctx, POLICY_ERR_UNSUPPORTED, key, path, NULL,
-				  "check kind \"%s\" is not supported yet", key->text);
 	for (i = 0; i < CHECK_KIND_COUNT; i++)
 		names[i] = policy_check_kind_names[i];
 	names[CHECK_KIND_COUNT] = NULL;
 	join_names(hint, sizeof(hint), "Known check kinds are: ", names, ", ", ".");
 	invalid(ctx, key, path, hint, "unknown check kind \"%s\"", key->text);
+}
+
+/*
+ * mostly on a check that passes or fails as a whole: a clearer error than
+ * check_mapping's unknown field.
+ */
+static void
+refuse_mostly(ParseCtx *ctx, const PolicyCheck *c, const Node *map)
+{
+	const KindInfo *info = &kind_info[c->kind];
+	const Node *key;
+	int			i;
+
+	if (info->whole == NULL)
+		return;
+	for (i = 0; i < map->nitems; i += 2)
+	{
+		key = map->items[i];
+		if (key->type == NODE_SCALAR && strcmp(key->text, "mostly") == 0)
+			invalid(ctx, key, check_path(ctx, c, "mostly"),
+					"mostly is the fraction of rows that must pass, for "
+					"row-level checks; this check passes or fails as a whole.",
+					"mostly does not apply to %s, %s",
+					c->kind_name, info->whole);
+	}
 }
 
 /* The value of "- kind: value": a column name or a mapping of parameters. */
@@ -1641,6 +1936,7 @@ parse_check_value(ParseCtx *ctx, PolicyCheck *c, const Node *value)
 
 	if (value->type == NODE_MAPPING)
 	{
+		refuse_mostly(ctx, c, value);
 		check_mapping(ctx, value, c->path, info->fields);
 		parse_common(ctx, c, value);
 		parse_kind_fields(ctx, c, value);
@@ -2128,7 +2424,7 @@ emit_bounds(ParseCtx *ctx, const PolicyCheck *c, bool count)
 		emit_bound(ctx, "min", &c->min, count);
 	if (c->max.present)
 		emit_bound(ctx, "max", &c->max, count);
-	if (c->kind == CHECK_ROW_COUNT)
+	if (c->kind == CHECK_ROW_COUNT || c->kind == CHECK_COLUMN_COUNT)
 		return;
 	if (c->min.present)
 	{
@@ -2146,6 +2442,7 @@ emit_bounds(ParseCtx *ctx, const PolicyCheck *c, bool count)
 static void
 emit_kind_params(ParseCtx *ctx, const PolicyCheck *c)
 {
+	char		buf[16];
 	int			i;
 
 	switch (c->kind)
@@ -2163,10 +2460,20 @@ emit_kind_params(ParseCtx *ctx, const PolicyCheck *c)
 			emit_raw(ctx, "]");
 			break;
 		case CHECK_BETWEEN:
+		case CHECK_MIN_BETWEEN:
+		case CHECK_MAX_BETWEEN:
+		case CHECK_SUM_BETWEEN:
+		case CHECK_MEAN_BETWEEN:
+		case CHECK_MEDIAN_BETWEEN:
+		case CHECK_STDEV_BETWEEN:
+		case CHECK_DISTINCT_RATIO_BETWEEN:
+		case CHECK_MULTICOLUMN_SUM:
 			emit_bounds(ctx, c, false);
 			break;
 		case CHECK_LENGTH_BETWEEN:
+		case CHECK_DISTINCT_COUNT_BETWEEN:
 		case CHECK_ROW_COUNT:
+		case CHECK_COLUMN_COUNT:
 			emit_bounds(ctx, c, true);
 			break;
 		case CHECK_MATCHES:
@@ -2184,9 +2491,46 @@ emit_kind_params(ParseCtx *ctx, const PolicyCheck *c)
 			emit_key(ctx, "failing_rows", false);
 			emit_string(ctx, c->failing_rows);
 			break;
+		case CHECK_COLUMN_EXISTS:
+			if (c->position > 0)
+			{
+				snprintf(buf, sizeof(buf), "%d", c->position);
+				emit_key(ctx, "position", false);
+				emit_raw(ctx, buf);
+			}
+			break;
+		case CHECK_COLUMN_TYPE:
+			emit_key(ctx, "type", false);
+			emit_string(ctx, c->type_name);
+			break;
+		case CHECK_PAIR_GREATER:
+			emit_key(ctx, "a", false);
+			emit_string(ctx, c->a);
+			emit_key(ctx, "b", false);
+			emit_string(ctx, c->b);
+			emit_key(ctx, "or_equal", false);
+			emit_bool(ctx, c->or_equal);
+			break;
+		case CHECK_INCREASING:
+			emit_key(ctx, "strictly", false);
+			emit_bool(ctx, c->strictly);
+			if (c->norder_by > 0)
+			{
+				emit_key(ctx, "order_by", false);
+				emit_string_array(ctx, c->order_by, c->norder_by);
+			}
+			break;
 		default:
 			break;
 	}
+}
+
+/* Kinds whose normal form has ignore_row_if. */
+static bool
+has_ignore_row_if(const PolicyCheck *c)
+{
+	return (c->kind == CHECK_UNIQUE && c->ncolumns > 0) ||
+		c->kind == CHECK_PAIR_GREATER || c->kind == CHECK_MULTICOLUMN_SUM;
 }
 
 static void
@@ -2220,10 +2564,10 @@ emit_check(ParseCtx *ctx, const PolicyCheck *c)
 		emit_key(ctx, "where", false);
 		emit_string(ctx, c->where);
 	}
-	if (c->ncolumns > 0)
+	if (has_ignore_row_if(c))
 	{
 		emit_key(ctx, "ignore_row_if", false);
-		emit_string(ctx, ignore_row_if_names[c->ignore_row_if]);
+		emit_string(ctx, policy_ignore_row_if_name(c->kind, c->ignore_row_if));
 	}
 	emit_raw(ctx, "}}");
 }

@@ -51,11 +51,20 @@ typedef enum PolicySamples
 	SAMPLES_NONE
 } PolicySamples;
 
+/*
+ * Which rows a check on several columns skips.  unique (on columns) and
+ * multicolumn_sum spell the values never, all_values_are_missing and
+ * any_value_is_missing; pair_greater spells the same three GE's way for
+ * pairs: neither, both_values_are_missing and either_value_is_missing.
+ * policy_ignore_row_if_name() gives the name a kind uses.
+ */
 typedef enum PolicyIgnoreRowIf
 {
-	IGNORE_ROW_IF_NEVER = 0,
-	IGNORE_ROW_IF_ALL_MISSING,	/* all_values_are_missing (the default) */
-	IGNORE_ROW_IF_ANY_MISSING	/* any_value_is_missing */
+	IGNORE_ROW_IF_NEVER = 0,	/* never; pairs: neither */
+	IGNORE_ROW_IF_ALL_MISSING,	/* all_values_are_missing (the default);
+								 * pairs: both_values_are_missing */
+	IGNORE_ROW_IF_ANY_MISSING	/* any_value_is_missing; pairs:
+								 * either_value_is_missing */
 } PolicyIgnoreRowIf;
 
 /* Keep in step with policy_check_kind_names[] in policy.c. */
@@ -73,13 +82,29 @@ typedef enum CheckKind
 	CHECK_ROW_COUNT,
 	CHECK_REFERENCES,
 	CHECK_SQL,
+	CHECK_MIN_BETWEEN,
+	CHECK_MAX_BETWEEN,
+	CHECK_MEAN_BETWEEN,
+	CHECK_MEDIAN_BETWEEN,
+	CHECK_STDEV_BETWEEN,
+	CHECK_SUM_BETWEEN,
+	CHECK_DISTINCT_COUNT_BETWEEN,
+	CHECK_DISTINCT_RATIO_BETWEEN,
+	CHECK_COLUMN_COUNT,
+	CHECK_COLUMNS_IN_ORDER,
+	CHECK_COLUMN_EXISTS,
+	CHECK_COLUMN_TYPE,
+	CHECK_PAIR_GREATER,
+	CHECK_MULTICOLUMN_SUM,
+	CHECK_INCREASING,
 	CHECK_KIND_COUNT
 } CheckKind;
 
 /*
  * A scalar exactly as the author wrote it.  Values of checks are never
  * interpreted here: the backend casts their text with the column type's
- * input function, so "no", "01" and "1.10" stay what was typed.
+ * input function, so "no", "01" and "1.10" stay what was typed.  (Bounds
+ * that must be numbers are checked to be numbers, but keep their text too.)
  */
 typedef struct PolicyScalar
 {
@@ -100,7 +125,9 @@ typedef struct PolicyCheck
 {
 	CheckKind	kind;
 	const char *kind_name;		/* "not_null", ... */
-	const char *name;			/* explicit name, or the default kind(column) */
+	const char *name;			/* explicit name, or the default: kind(column),
+								 * kind(a,b,...) for columns and pairs,
+								 * kind alone for row_count, column_count */
 	const char *path;			/* "checks[3].between": fields append ".min" */
 	int			index;			/* 0-based position in checks: */
 	PolicySeverity severity;
@@ -108,8 +135,15 @@ typedef struct PolicyCheck
 	double		mostly;			/* 1.0 when !has_mostly */
 	const char *where;			/* row filter expression, or NULL */
 
-	/* column checks; for unique on several columns, columns/ncolumns */
-	const char *column;			/* NULL for row_count, sql, multi-column */
+	/*
+	 * The column of column checks.  columns/ncolumns: unique on several
+	 * columns, columns_in_order (the expected order), multicolumn_sum (the
+	 * summed columns).  ignore_row_if: unique on columns, multicolumn_sum,
+	 * pair_greater; IGNORE_ROW_IF_ALL_MISSING for every other check.
+	 */
+	const char *column;			/* NULL for row_count, sql, column_count,
+								 * columns_in_order, pair_greater,
+								 * multicolumn_sum, unique on columns */
 	const char **columns;
 	int			ncolumns;
 	PolicyIgnoreRowIf ignore_row_if;
@@ -119,9 +153,17 @@ typedef struct PolicyCheck
 	int			nvalues;
 
 	/*
-	 * between (values of the column's type), length_between and row_count
-	 * (non-negative integers, min <= max checked here).  row_count's equals
-	 * is stored as min = max = equals, with has_equals set.
+	 * Bounds, their text as written:
+	 * - values of the column's type, cast by the backend: between,
+	 *   min_between, max_between, sum_between;
+	 * - decimal numbers (checked here, min <= max too): mean_between,
+	 *   median_between, stdev_between, distinct_ratio_between;
+	 * - non-negative integers in canonical digits (min <= max checked here):
+	 *   length_between, distinct_count_between, row_count, column_count.
+	 * An equals (row_count, column_count: an integer; multicolumn_sum: a
+	 * decimal number, required) is stored as min = max = equals, with
+	 * has_equals set.  strict_min/strict_max: between and the *_between
+	 * kinds only.
 	 */
 	PolicyBound min;
 	PolicyBound max;
@@ -136,6 +178,26 @@ typedef struct PolicyCheck
 
 	/* sql */
 	const char *failing_rows;
+
+	/* column_exists: the 1-based position, 0 when not given */
+	int			position;
+
+	/* column_type: a PostgreSQL type name as written, resolved by the backend */
+	const char *type_name;
+
+	/* pair_greater: a > b, or a >= b with or_equal */
+	const char *a;
+	const char *b;
+	bool		or_equal;
+
+	/*
+	 * increasing: column never decreases (strictly: always increases) in the
+	 * row order order_by; norder_by == 0 (order_by NULL) means the primary
+	 * key, which the backend resolves.
+	 */
+	bool		strictly;
+	const char **order_by;
+	int			norder_by;
 } PolicyCheck;
 
 typedef struct PolicySchemaColumn
@@ -217,5 +279,8 @@ extern void policy_free(Policy *policy);
 extern const char *policy_tier_name(PolicyTier tier);	/* NULL for TIER_NONE */
 extern const char *policy_severity_name(PolicySeverity severity);
 extern const char *policy_check_kind_name(CheckKind kind);
+/* ignore_row_if's value as kind spells it; NULL when out of range */
+extern const char *policy_ignore_row_if_name(CheckKind kind,
+											 PolicyIgnoreRowIf value);
 
 #endif							/* DTECERT_POLICY_H */

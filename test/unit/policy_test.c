@@ -952,9 +952,11 @@ test_check_errors(void)
 	error_hint("unknown kind lists every kind", ONE("not_nul: a"),
 			   POLICY_ERR_INVALID, "checks[0]", "unknown check kind \"not_nul\"",
 			   "not_null, be_null, unique, accepted_values, rejected_values, between, "
-			   "matches, not_matches, length_between, row_count, references, sql.");
-	error("a kind of the design not built yet", ONE("mean_between: {column: a, min: 1}"),
-		  POLICY_ERR_UNSUPPORTED, "checks[0]", "check kind \"mean_between\" is not supported yet");
+			   "matches, not_matches, length_between, row_count, references, sql, "
+			   "min_between, max_between, mean_between, median_between, stdev_between, "
+			   "sum_between, distinct_count_between, distinct_ratio_between, column_count, "
+			   "columns_in_order, column_exists, column_type, pair_greater, multicolumn_sum, "
+			   "increasing.");
 	error("short form of between", ONE("between: a"),
 		  POLICY_ERR_INVALID, "checks[0].between",
 		  "expected a mapping with column and min or max");
@@ -997,8 +999,6 @@ test_check_errors(void)
 		  "must be greater than 0 and at most 1");
 	error("mostly text", ONE("unique: {column: a, mostly: most}"),
 		  POLICY_ERR_INVALID, "checks[0].unique.mostly", "expected a number");
-	error("mostly on row_count", ONE("row_count: {min: 1, mostly: 0.5}"),
-		  POLICY_ERR_INVALID, "checks[0].row_count", "unknown field \"mostly\"");
 
 	error("unique with column and columns", ONE("unique: {column: a, columns: [a, b]}"),
 		  POLICY_ERR_INVALID, "checks[0].unique", "not both");
@@ -1101,6 +1101,502 @@ test_check_errors(void)
 			   "duplicate check name \"not_null(a)\"", "checks[0].not_null");
 }
 
+/* ----------------------------------------------------------------
+ * The rest of the catalog: aggregates, the table's shape, pairs, sums,
+ * order
+ * ----------------------------------------------------------------
+ */
+
+static const char catalog_yaml[] =
+"checks:\n"
+"  - min_between: {column: d, min: 2024-01-01, max: \"2024-12-31\", strict_max: true, where: \"d is not null\"}\n"
+"  - max_between: {column: v, max: 01}\n"
+"  - mean_between: {column: x, min: 1.10, max: 2}\n"
+"  - median_between: {column: x, min: -1, max: 1e3, strict_min: true}\n"
+"  - stdev_between: {column: x, max: 1.1547005383792515}\n"
+"  - sum_between: {column: x, min: 20, severity: critical}\n"
+"  - distinct_count_between: {column: x, min: 02, max: 10}\n"
+"  - distinct_ratio_between: {column: x, min: 0.3, max: 0.7, name: ratio}\n"
+"  - column_count: {equals: 4}\n"
+"  - columns_in_order: {columns: [c1, c2, c3]}\n"
+"  - column_exists: c1\n"
+"  - column_exists: {column: c2, position: 2}\n"
+"  - column_type: {column: ts, type: timestamp with time zone}\n"
+"  - pair_greater: {a: x, b: w}\n"
+"  - multicolumn_sum: {columns: [a, b, c], equals: 1.10, mostly: 0.8}\n"
+"  - increasing: a\n"
+"  - increasing: {column: b, strictly: true, order_by: ts, where: \"b > 0\"}\n";
+
+static const char catalog_normal[] =
+"{\"dataset\": null, \"description\": null, \"tier\": null, \"min_score\": 1, "
+"\"valid_for\": null, \"owner\": null, \"samples\": \"values\", \"schema\": null, "
+"\"freshness\": null, \"checks\": ["
+"{\"min_between\": {\"name\": \"min_between(d)\", \"column\": \"d\", \"min\": \"2024-01-01\", "
+"\"max\": \"2024-12-31\", \"strict_min\": false, \"strict_max\": true, \"severity\": \"error\", "
+"\"where\": \"d is not null\"}}, "
+"{\"max_between\": {\"name\": \"max_between(v)\", \"column\": \"v\", \"max\": \"01\", "
+"\"strict_max\": false, \"severity\": \"error\"}}, "
+"{\"mean_between\": {\"name\": \"mean_between(x)\", \"column\": \"x\", \"min\": \"1.10\", "
+"\"max\": \"2\", \"strict_min\": false, \"strict_max\": false, \"severity\": \"error\"}}, "
+"{\"median_between\": {\"name\": \"median_between(x)\", \"column\": \"x\", \"min\": \"-1\", "
+"\"max\": \"1e3\", \"strict_min\": true, \"strict_max\": false, \"severity\": \"error\"}}, "
+"{\"stdev_between\": {\"name\": \"stdev_between(x)\", \"column\": \"x\", "
+"\"max\": \"1.1547005383792515\", \"strict_max\": false, \"severity\": \"error\"}}, "
+"{\"sum_between\": {\"name\": \"sum_between(x)\", \"column\": \"x\", \"min\": \"20\", "
+"\"strict_min\": false, \"severity\": \"critical\"}}, "
+"{\"distinct_count_between\": {\"name\": \"distinct_count_between(x)\", \"column\": \"x\", "
+"\"min\": 2, \"max\": 10, \"strict_min\": false, \"strict_max\": false, \"severity\": \"error\"}}, "
+"{\"distinct_ratio_between\": {\"name\": \"ratio\", \"column\": \"x\", \"min\": \"0.3\", "
+"\"max\": \"0.7\", \"strict_min\": false, \"strict_max\": false, \"severity\": \"error\"}}, "
+"{\"column_count\": {\"name\": \"column_count\", \"equals\": 4, \"severity\": \"error\"}}, "
+"{\"columns_in_order\": {\"name\": \"columns_in_order(c1,c2,c3)\", "
+"\"columns\": [\"c1\", \"c2\", \"c3\"], \"severity\": \"error\"}}, "
+"{\"column_exists\": {\"name\": \"column_exists(c1)\", \"column\": \"c1\", \"severity\": \"error\"}}, "
+"{\"column_exists\": {\"name\": \"column_exists(c2)\", \"column\": \"c2\", \"position\": 2, "
+"\"severity\": \"error\"}}, "
+"{\"column_type\": {\"name\": \"column_type(ts)\", \"column\": \"ts\", "
+"\"type\": \"timestamp with time zone\", \"severity\": \"error\"}}, "
+"{\"pair_greater\": {\"name\": \"pair_greater(x,w)\", \"a\": \"x\", \"b\": \"w\", "
+"\"or_equal\": false, \"severity\": \"error\", \"ignore_row_if\": \"both_values_are_missing\"}}, "
+"{\"multicolumn_sum\": {\"name\": \"multicolumn_sum(a,b,c)\", \"columns\": [\"a\", \"b\", \"c\"], "
+"\"equals\": \"1.10\", \"severity\": \"error\", \"mostly\": 0.8, "
+"\"ignore_row_if\": \"all_values_are_missing\"}}, "
+"{\"increasing\": {\"name\": \"increasing(a)\", \"column\": \"a\", \"strictly\": false, "
+"\"severity\": \"error\"}}, "
+"{\"increasing\": {\"name\": \"increasing(b)\", \"column\": \"b\", \"strictly\": true, "
+"\"order_by\": [\"ts\"], \"severity\": \"error\", \"where\": \"b > 0\"}}], "
+"\"lineage\": null}";
+
+static bool
+text_is(const char *got, const char *want)
+{
+	return got != NULL && strcmp(got, want) == 0;
+}
+
+static void
+test_catalog_fields(void)
+{
+	Policy	   *p = valid("every new kind: fields", catalog_yaml);
+	const PolicyCheck *c;
+
+	if (p == NULL || !ok(p->nchecks == 17, "every new kind: seventeen checks"))
+	{
+		policy_free(p);
+		return;
+	}
+	c = &p->checks[0];
+	ok(c->kind == CHECK_MIN_BETWEEN && text_is(c->column, "d") &&
+	   text_is(c->min.value.text, "2024-01-01") &&
+	   text_is(c->max.value.text, "2024-12-31") && c->max.strict &&
+	   !c->min.strict && text_is(c->where, "d is not null") &&
+	   !c->has_mostly && c->mostly == 1.0 && !c->has_equals &&
+	   text_is(c->min.value.path, "checks[0].min_between.min"),
+	   "min_between: bounds as written, where");
+	c = &p->checks[1];
+	ok(c->kind == CHECK_MAX_BETWEEN && !c->min.present &&
+	   text_is(c->max.value.text, "01"), "max_between: 01 stays 01");
+	c = &p->checks[2];
+	ok(c->kind == CHECK_MEAN_BETWEEN && text_is(c->min.value.text, "1.10") &&
+	   text_is(c->max.value.text, "2"), "mean_between: 1.10 stays 1.10");
+	c = &p->checks[3];
+	ok(c->kind == CHECK_MEDIAN_BETWEEN && text_is(c->max.value.text, "1e3") &&
+	   c->min.strict, "median_between: 1e3 as written, strict_min");
+	c = &p->checks[4];
+	ok(c->kind == CHECK_STDEV_BETWEEN &&
+	   text_is(c->max.value.text, "1.1547005383792515"), "stdev_between");
+	c = &p->checks[5];
+	ok(c->kind == CHECK_SUM_BETWEEN && c->severity == SEVERITY_CRITICAL,
+	   "sum_between: severity critical");
+	c = &p->checks[6];
+	ok(c->kind == CHECK_DISTINCT_COUNT_BETWEEN &&
+	   text_is(c->min.value.text, "2") && text_is(c->max.value.text, "10"),
+	   "distinct_count_between: integers in canonical form");
+	c = &p->checks[7];
+	ok(c->kind == CHECK_DISTINCT_RATIO_BETWEEN && text_is(c->name, "ratio") &&
+	   text_is(c->min.value.text, "0.3"), "distinct_ratio_between: name");
+	c = &p->checks[8];
+	ok(c->kind == CHECK_COLUMN_COUNT && c->column == NULL && c->has_equals &&
+	   text_is(c->min.value.text, "4") && text_is(c->max.value.text, "4") &&
+	   text_is(c->name, "column_count"),
+	   "column_count: equals is min = max");
+	c = &p->checks[9];
+	ok(c->kind == CHECK_COLUMNS_IN_ORDER && c->column == NULL &&
+	   c->ncolumns == 3 && text_is(c->columns[2], "c3") &&
+	   text_is(c->name, "columns_in_order(c1,c2,c3)"),
+	   "columns_in_order: columns and default name");
+	c = &p->checks[10];
+	ok(c->kind == CHECK_COLUMN_EXISTS && text_is(c->column, "c1") &&
+	   c->position == 0 && text_is(c->name, "column_exists(c1)"),
+	   "column_exists short form: no position");
+	c = &p->checks[11];
+	ok(c->kind == CHECK_COLUMN_EXISTS && c->position == 2,
+	   "column_exists: position 2");
+	c = &p->checks[12];
+	ok(c->kind == CHECK_COLUMN_TYPE &&
+	   text_is(c->type_name, "timestamp with time zone") &&
+	   text_is(c->name, "column_type(ts)"), "column_type: type_name");
+	c = &p->checks[13];
+	ok(c->kind == CHECK_PAIR_GREATER && c->column == NULL &&
+	   c->ncolumns == 0 && text_is(c->a, "x") && text_is(c->b, "w") &&
+	   !c->or_equal && c->ignore_row_if == IGNORE_ROW_IF_ALL_MISSING &&
+	   text_is(c->name, "pair_greater(x,w)"),
+	   "pair_greater: defaults and default name");
+	c = &p->checks[14];
+	ok(c->kind == CHECK_MULTICOLUMN_SUM && c->column == NULL &&
+	   c->ncolumns == 3 && c->has_equals &&
+	   text_is(c->min.value.text, "1.10") && text_is(c->max.value.text, "1.10") &&
+	   text_is(c->min.value.path, "checks[14].multicolumn_sum.equals") &&
+	   c->has_mostly && c->mostly == 0.8 &&
+	   c->ignore_row_if == IGNORE_ROW_IF_ALL_MISSING &&
+	   text_is(c->name, "multicolumn_sum(a,b,c)"),
+	   "multicolumn_sum: equals as written, defaults, default name");
+	c = &p->checks[15];
+	ok(c->kind == CHECK_INCREASING && text_is(c->column, "a") &&
+	   !c->strictly && c->norder_by == 0 && c->order_by == NULL &&
+	   text_is(c->name, "increasing(a)"),
+	   "increasing short form: order by the primary key");
+	c = &p->checks[16];
+	ok(c->kind == CHECK_INCREASING && c->strictly && c->norder_by == 1 &&
+	   text_is(c->order_by[0], "ts") && text_is(c->where, "b > 0"),
+	   "increasing: strictly, order_by one column");
+	policy_free(p);
+}
+
+static void
+test_catalog_forms(void)
+{
+	Policy	   *p;
+
+	valid_json("every new kind: normal form", catalog_yaml, catalog_normal);
+
+	same("column_exists short and long forms",
+		 ONE("column_exists: a"), ONE("column_exists: {column: a}"));
+	same("increasing short and long forms",
+		 ONE("increasing: a"), ONE("increasing: {column: a, strictly: false}"));
+	same("increasing: order_by a column is a list of one",
+		 ONE("increasing: {column: a, order_by: ts}"),
+		 ONE("increasing: {column: a, order_by: [ts]}"));
+	same("mean_between: a quoted number is the same number as written",
+		 ONE("mean_between: {column: a, min: 1.10}"),
+		 ONE("mean_between: {column: a, min: '1.10'}"));
+	same("multicolumn_sum: a quoted equals",
+		 ONE("multicolumn_sum: {columns: [a, b], equals: 3}"),
+		 ONE("multicolumn_sum: {columns: [a, b], equals: \"3\"}"));
+	same("pair_greater: defaults written out",
+		 ONE("pair_greater: {a: x, b: w}"),
+		 ONE("pair_greater: {b: w, a: x, or_equal: false, ignore_row_if: both_values_are_missing}"));
+	same("multicolumn_sum: defaults written out",
+		 ONE("multicolumn_sum: {columns: [a, b], equals: 0}"),
+		 ONE("multicolumn_sum: {columns: [a, b], equals: 0, ignore_row_if: all_values_are_missing}"));
+	same("column_count: min = max is not equals",
+		 ONE("column_count: {min: 3, max: 3}"),
+		 ONE("column_count: {max: 3, min: 03}"));
+
+	p = valid("pair_greater: or_equal, either_value_is_missing, mostly, where",
+			  ONE("pair_greater: {a: x, b: w, or_equal: true, ignore_row_if: either_value_is_missing, "
+				  "mostly: 0.8, where: \"x > 0\"}"));
+	ok(p && p->checks[0].or_equal &&
+	   p->checks[0].ignore_row_if == IGNORE_ROW_IF_ANY_MISSING &&
+	   p->checks[0].mostly == 0.8 && text_is(p->checks[0].where, "x > 0") &&
+	   strstr(p->normalized_json, "\"or_equal\": true, \"severity\": \"error\", \"mostly\": 0.8, "
+			  "\"where\": \"x > 0\", \"ignore_row_if\": \"either_value_is_missing\"}") != NULL,
+	   "pair_greater: fields and normal form");
+	policy_free(p);
+
+	p = valid("pair_greater: ignore_row_if neither",
+			  ONE("pair_greater: {a: x, b: w, ignore_row_if: neither}"));
+	ok(p && p->checks[0].ignore_row_if == IGNORE_ROW_IF_NEVER &&
+	   strstr(p->normalized_json, "\"ignore_row_if\": \"neither\"") != NULL,
+	   "pair_greater: neither is IGNORE_ROW_IF_NEVER");
+	policy_free(p);
+
+	p = valid("multicolumn_sum: any_value_is_missing, where",
+			  ONE("multicolumn_sum: {columns: [w, x, y], equals: -1.5e2, ignore_row_if: any_value_is_missing, "
+				  "where: \"w < 1\"}"));
+	ok(p && p->checks[0].ignore_row_if == IGNORE_ROW_IF_ANY_MISSING &&
+	   text_is(p->checks[0].min.value.text, "-1.5e2") &&
+	   strstr(p->normalized_json, "\"equals\": \"-1.5e2\", \"severity\": \"error\", "
+			  "\"where\": \"w < 1\", \"ignore_row_if\": \"any_value_is_missing\"}") != NULL,
+	   "multicolumn_sum: fields and normal form");
+	policy_free(p);
+
+	p = valid("multicolumn_sum: ignore_row_if never",
+			  ONE("multicolumn_sum: {columns: [a], equals: 1, ignore_row_if: never}"));
+	ok(p && p->checks[0].ignore_row_if == IGNORE_ROW_IF_NEVER &&
+	   p->checks[0].ncolumns == 1, "multicolumn_sum: never, one column");
+	policy_free(p);
+
+	p = valid("increasing: order_by several columns",
+			  ONE("increasing: {column: a, order_by: [day, seq], mostly: 0.9}"));
+	ok(p && p->checks[0].norder_by == 2 && text_is(p->checks[0].order_by[1], "seq") &&
+	   strstr(p->normalized_json, "\"strictly\": false, \"order_by\": [\"day\", \"seq\"], "
+			  "\"severity\": \"error\", \"mostly\": 0.9}") != NULL,
+	   "increasing: order_by list, mostly");
+	policy_free(p);
+
+	p = valid("column_count: min and max",
+			  ONE("column_count: {min: 1, max: 1600, severity: warn, name: cc}"));
+	ok(p && !p->checks[0].has_equals && text_is(p->checks[0].max.value.text, "1600") &&
+	   strstr(p->normalized_json, "{\"column_count\": {\"name\": \"cc\", \"min\": 1, \"max\": 1600, "
+			  "\"severity\": \"warn\"}}") != NULL,
+	   "column_count: min and max as JSON numbers, no strict_*");
+	policy_free(p);
+
+	p = valid("column_exists: the largest position",
+			  ONE("column_exists: {column: a, position: 2147483647}"));
+	ok(p && p->checks[0].position == 2147483647, "column_exists: position INT_MAX");
+	policy_free(p);
+
+	p = valid("numeric bounds: min = max, and signs",
+			  ONE("stdev_between: {column: a, min: +1.0, max: 1}"));
+	ok(p && text_is(p->checks[0].min.value.text, "+1.0"),
+	   "stdev_between: +1.0 stays as written; 1.0 <= 1");
+	policy_free(p);
+
+	p = valid("numeric bounds compare as numbers, not text",
+			  ONE("mean_between: {column: a, min: 9, max: 10}"));
+	policy_free(p);
+
+	p = valid("value bounds are not compared here",
+			  ONE("max_between: {column: s, min: b, max: a}"));
+	policy_free(p);
+
+	p = valid("distinct_count_between: min = max",
+			  ONE("distinct_count_between: {column: a, min: 3, max: 3, strict_max: true}"));
+	ok(p && p->checks[0].max.strict, "distinct_count_between: strict_max");
+	policy_free(p);
+
+	p = valid("tier medium counts the new kinds",
+			  "tier: medium\nlineage: {job: j, inputs: []}\n"
+			  "checks:\n  - column_exists: a\n  - mean_between: {column: a, max: 1, severity: critical}\n");
+	ok(p && p->nchecks == 2, "tier medium: column_exists and mean_between count");
+	policy_free(p);
+
+	p = valid("the JSON normal form of every kind reads back", catalog_normal);
+	ok(p && strcmp(p->normalized_json, catalog_normal) == 0,
+	   "the normal form is a fixed point");
+	policy_free(p);
+}
+
+static void
+test_catalog_errors(void)
+{
+	/* the aggregate *_between kinds */
+	error_hint("mostly on min_between", "checks:\n  - min_between: {column: a, min: 1, mostly: 0.9}\n",
+			   POLICY_ERR_INVALID, "checks[0].min_between.mostly",
+			   "mostly does not apply to min_between, an aggregate check",
+			   "passes or fails as a whole");
+	error_at("mostly on distinct_ratio_between: where",
+			 "checks:\n  - distinct_ratio_between: {mostly: 0.9, column: a, min: 1}\n",
+			 POLICY_ERR_INVALID, "checks[0].distinct_ratio_between.mostly",
+			 "mostly does not apply to distinct_ratio_between, an aggregate check", 2, 30);
+	error("mostly on sum_between comes before other errors",
+		  ONE("sum_between: {mostly: 0.9}"),
+		  POLICY_ERR_INVALID, "checks[0].sum_between.mostly", "does not apply");
+	error("min_between without column", ONE("min_between: {min: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].min_between", "missing required field \"column\"");
+	error("max_between without bound", ONE("max_between: {column: a}"),
+		  POLICY_ERR_INVALID, "checks[0].max_between", "at least one of min or max is required");
+	error("sum_between min null", ONE("sum_between: {column: a, min: ~}"),
+		  POLICY_ERR_INVALID, "checks[0].sum_between.min", "null is not a value");
+	error("median_between strict_max without max",
+		  ONE("median_between: {column: a, min: 1, strict_max: true}"),
+		  POLICY_ERR_INVALID, "checks[0].median_between.strict_max", "strict_max requires max");
+	error("short form of mean_between", ONE("mean_between: a"),
+		  POLICY_ERR_INVALID, "checks[0].mean_between", "expected a mapping with column and min or max");
+	error("mean_between min text", ONE("mean_between: {column: a, min: abc}"),
+		  POLICY_ERR_INVALID, "checks[0].mean_between.min", "expected a number");
+	error("mean_between min null", ONE("mean_between: {column: a, min: null, max: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].mean_between.min", "expected a number");
+	error("stdev_between max a list", ONE("stdev_between: {column: a, max: [1]}"),
+		  POLICY_ERR_INVALID, "checks[0].stdev_between.max", "expected a number");
+	error("stdev_between max .inf", ONE("stdev_between: {column: a, max: .inf}"),
+		  POLICY_ERR_INVALID, "checks[0].stdev_between.max", "expected a number");
+	error("median_between max hexadecimal", ONE("median_between: {column: a, max: 0x10}"),
+		  POLICY_ERR_INVALID, "checks[0].median_between.max", "expected a number");
+	error("distinct_ratio_between quoted text", ONE("distinct_ratio_between: {column: a, max: 'half'}"),
+		  POLICY_ERR_INVALID, "checks[0].distinct_ratio_between.max", "expected a number");
+	error_at("mean_between min greater than max",
+			 "checks:\n  - mean_between: {column: a, min: 2, max: 1.5}\n",
+			 POLICY_ERR_INVALID, "checks[0].mean_between", "min is greater than max", 2, 36);
+	error("distinct_ratio_between min greater than max (as numbers)",
+		  ONE("distinct_ratio_between: {column: a, min: 0.7, max: 0.30}"),
+		  POLICY_ERR_INVALID, "checks[0].distinct_ratio_between", "min is greater than max");
+	error("median_between 10 > 9 as numbers", ONE("median_between: {column: a, min: 10, max: 9}"),
+		  POLICY_ERR_INVALID, "checks[0].median_between", "min is greater than max");
+	error("distinct_count_between min greater than max",
+		  ONE("distinct_count_between: {column: a, min: 5, max: 2}"),
+		  POLICY_ERR_INVALID, "checks[0].distinct_count_between", "min is greater than max");
+	error("distinct_count_between negative", ONE("distinct_count_between: {column: a, min: -1}"),
+		  POLICY_ERR_INVALID, "checks[0].distinct_count_between.min", "expected a non-negative integer");
+	error("distinct_count_between fraction", ONE("distinct_count_between: {column: a, max: 1.5}"),
+		  POLICY_ERR_INVALID, "checks[0].distinct_count_between.max", "expected a non-negative integer");
+	error("distinct_count_between no bound", ONE("distinct_count_between: {column: a, where: x}"),
+		  POLICY_ERR_INVALID, "checks[0].distinct_count_between", "at least one of min or max");
+	error("mostly on row_count", ONE("row_count: {min: 1, mostly: 0.5}"),
+		  POLICY_ERR_INVALID, "checks[0].row_count.mostly",
+		  "mostly does not apply to row_count, an aggregate check");
+
+	/* column_count */
+	error_hint("mostly on column_count", ONE("column_count: {equals: 3, mostly: 0.5}"),
+			   POLICY_ERR_INVALID, "checks[0].column_count.mostly",
+			   "mostly does not apply to column_count, a check of the table's columns",
+			   "passes or fails as a whole");
+	error_hint("where on column_count", ONE("column_count: {equals: 3, where: \"a > 0\"}"),
+			   POLICY_ERR_INVALID, "checks[0].column_count", "unknown field \"where\"",
+			   "Allowed fields are: min, max, equals, name, severity.");
+	error("column_count with a column", ONE("column_count: {column: a, min: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].column_count", "unknown field \"column\"");
+	error("column_count no bound", ONE("column_count: {name: cc}"),
+		  POLICY_ERR_INVALID, "checks[0].column_count", "at least one of min, max or equals is required");
+	error("column_count min greater than max", ONE("column_count: {min: 4, max: 3}"),
+		  POLICY_ERR_INVALID, "checks[0].column_count", "min is greater than max");
+	error("column_count equals with max", ONE("column_count: {equals: 3, max: 3}"),
+		  POLICY_ERR_INVALID, "checks[0].column_count.equals", "equals excludes min and max");
+	error("column_count equals text", ONE("column_count: {equals: hello}"),
+		  POLICY_ERR_INVALID, "checks[0].column_count.equals", "expected a non-negative integer");
+	error("column_count strict_min", ONE("column_count: {min: 1, strict_min: true}"),
+		  POLICY_ERR_INVALID, "checks[0].column_count", "unknown field \"strict_min\"");
+	error("short form of column_count", ONE("column_count: 3"),
+		  POLICY_ERR_INVALID, "checks[0].column_count", "expected a mapping with min, max or equals");
+
+	/* columns_in_order */
+	error("columns_in_order without columns", ONE("columns_in_order: {name: o}"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order", "missing required field \"columns\"");
+	error("columns_in_order empty", ONE("columns_in_order: {columns: []}"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order.columns", "expected at least one column");
+	error("columns_in_order a string", ONE("columns_in_order: {columns: a}"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order.columns", "expected a list of column names");
+	error("columns_in_order repeated", ONE("columns_in_order: {columns: [a, b, a]}"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order.columns[2]", "duplicate column \"a\"");
+	error("columns_in_order empty name", ONE("columns_in_order: {columns: [a, '']}"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order.columns[1]", "must not be empty");
+	error("columns_in_order where", ONE("columns_in_order: {columns: [a], where: x}"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order", "unknown field \"where\"");
+	error("columns_in_order mostly", ONE("columns_in_order: {columns: [a], mostly: 0.5}"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order.mostly",
+		  "mostly does not apply to columns_in_order");
+	error("columns_in_order ignore_row_if", ONE("columns_in_order: {columns: [a], ignore_row_if: never}"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order", "unknown field \"ignore_row_if\"");
+	error("short form of columns_in_order", ONE("columns_in_order: [a, b]"),
+		  POLICY_ERR_INVALID, "checks[0].columns_in_order", "expected a mapping with columns");
+
+	/* column_exists */
+	error_hint("column_exists position 0", ONE("column_exists: {column: a, position: 0}"),
+			   POLICY_ERR_INVALID, "checks[0].column_exists.position",
+			   "position must be at least 1", "1-based");
+	error("column_exists position negative", ONE("column_exists: {column: a, position: -1}"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists.position", "expected a positive integer");
+	error("column_exists position fraction", ONE("column_exists: {column: a, position: 1.5}"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists.position", "expected a positive integer");
+	error("column_exists position quoted", ONE("column_exists: {column: a, position: '2'}"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists.position", "expected a positive integer");
+	error("column_exists position null", ONE("column_exists: {column: a, position: }"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists.position", "expected a positive integer");
+	error("column_exists position overflow", ONE("column_exists: {column: a, position: 2147483648}"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists.position", "integer out of range");
+	error("column_exists without column", ONE("column_exists: {position: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists", "missing required field \"column\"");
+	error("column_exists mostly", ONE("column_exists: {column: a, mostly: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists.mostly",
+		  "mostly does not apply to column_exists, a check of the table's columns");
+	error("column_exists where", ONE("column_exists: {column: a, where: x}"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists", "unknown field \"where\"");
+	error("null short form of column_exists", ONE("column_exists:"),
+		  POLICY_ERR_INVALID, "checks[0].column_exists", "expected a column name or a mapping");
+
+	/* column_type */
+	error("column_type without type", ONE("column_type: {column: a}"),
+		  POLICY_ERR_INVALID, "checks[0].column_type", "missing required field \"type\"");
+	error("column_type without column", ONE("column_type: {type: int}"),
+		  POLICY_ERR_INVALID, "checks[0].column_type", "missing required field \"column\"");
+	error("column_type empty type", ONE("column_type: {column: a, type: ''}"),
+		  POLICY_ERR_INVALID, "checks[0].column_type.type", "must not be empty");
+	error("column_type type a list", ONE("column_type: {column: a, type: [int, bigint]}"),
+		  POLICY_ERR_INVALID, "checks[0].column_type.type", "expected a string");
+	error("column_type mostly", ONE("column_type: {column: a, type: int, mostly: 0.9}"),
+		  POLICY_ERR_INVALID, "checks[0].column_type.mostly", "mostly does not apply to column_type");
+	error("short form of column_type", ONE("column_type: a"),
+		  POLICY_ERR_INVALID, "checks[0].column_type", "expected a mapping with column and type");
+
+	/* pair_greater */
+	error("pair_greater without a", ONE("pair_greater: {b: w}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater", "missing required field \"a\"");
+	error("pair_greater without b", ONE("pair_greater: {a: x}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater", "missing required field \"b\"");
+	error("pair_greater a empty", ONE("pair_greater: {a: '', b: w}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater.a", "must not be empty");
+	error("pair_greater b a list", ONE("pair_greater: {a: x, b: [w]}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater.b", "expected a string");
+	error("pair_greater a = b", ONE("pair_greater: {a: x, b: x}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater.b", "a and b must be different columns");
+	error("pair_greater or_equal yes", ONE("pair_greater: {a: x, b: w, or_equal: yes}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater.or_equal", "expected true or false");
+	error("pair_greater ignore_row_if of columns",
+		  ONE("pair_greater: {a: x, b: w, ignore_row_if: any_value_is_missing}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater.ignore_row_if",
+		  "expected neither, both_values_are_missing or either_value_is_missing");
+	error("pair_greater with column", ONE("pair_greater: {a: x, b: w, column: c}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater", "unknown field \"column\"");
+	error("short form of pair_greater", ONE("pair_greater: x"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater", "expected a mapping with a and b");
+	error("pair_greater mostly 0", ONE("pair_greater: {a: x, b: w, mostly: 0}"),
+		  POLICY_ERR_INVALID, "checks[0].pair_greater.mostly", "must be greater than 0");
+
+	/* multicolumn_sum */
+	error("multicolumn_sum without equals", ONE("multicolumn_sum: {columns: [a, b]}"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum", "missing required field \"equals\"");
+	error("multicolumn_sum without columns", ONE("multicolumn_sum: {equals: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum", "missing required field \"columns\"");
+	error("multicolumn_sum empty columns", ONE("multicolumn_sum: {columns: [], equals: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum.columns", "expected at least one column");
+	error("multicolumn_sum repeated column", ONE("multicolumn_sum: {columns: [a, a], equals: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum.columns[1]", "duplicate column \"a\"");
+	error("multicolumn_sum equals text", ONE("multicolumn_sum: {columns: [a, b], equals: one}"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum.equals", "expected a number");
+	error("multicolumn_sum equals null", ONE("multicolumn_sum: {columns: [a, b], equals: ~}"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum.equals", "expected a number");
+	error("multicolumn_sum min", ONE("multicolumn_sum: {columns: [a, b], equals: 1, min: 0}"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum", "unknown field \"min\"");
+	error("multicolumn_sum ignore_row_if of pairs",
+		  ONE("multicolumn_sum: {columns: [a, b], equals: 1, ignore_row_if: either_value_is_missing}"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum.ignore_row_if",
+		  "expected never, all_values_are_missing or any_value_is_missing");
+	error("short form of multicolumn_sum", ONE("multicolumn_sum: [a, b]"),
+		  POLICY_ERR_INVALID, "checks[0].multicolumn_sum", "expected a mapping with columns and equals");
+
+	/* increasing */
+	error("increasing without column", ONE("increasing: {strictly: true}"),
+		  POLICY_ERR_INVALID, "checks[0].increasing", "missing required field \"column\"");
+	error("increasing strictly 1", ONE("increasing: {column: a, strictly: 1}"),
+		  POLICY_ERR_INVALID, "checks[0].increasing.strictly", "expected true or false");
+	error("increasing order_by empty list", ONE("increasing: {column: a, order_by: []}"),
+		  POLICY_ERR_INVALID, "checks[0].increasing.order_by", "expected at least one column");
+	error("increasing order_by null", ONE("increasing: {column: a, order_by: ~}"),
+		  POLICY_ERR_INVALID, "checks[0].increasing.order_by",
+		  "expected a column name or a list of column names");
+	error("increasing order_by a mapping", ONE("increasing: {column: a, order_by: {ts: asc}}"),
+		  POLICY_ERR_INVALID, "checks[0].increasing.order_by",
+		  "expected a column name or a list of column names");
+	error("increasing order_by empty name", ONE("increasing: {column: a, order_by: ''}"),
+		  POLICY_ERR_INVALID, "checks[0].increasing.order_by", "must not be empty");
+	error("increasing order_by repeated", ONE("increasing: {column: a, order_by: [d, t, d]}"),
+		  POLICY_ERR_INVALID, "checks[0].increasing.order_by[2]", "duplicate column \"d\"");
+	error("increasing order_by nested list", ONE("increasing: {column: a, order_by: [[d]]}"),
+		  POLICY_ERR_INVALID, "checks[0].increasing.order_by[0]", "expected a string");
+	error("list short form of increasing", ONE("increasing: [a]"),
+		  POLICY_ERR_INVALID, "checks[0].increasing", "expected a column name or a mapping");
+
+	/* names */
+	error_hint("duplicate default pair_greater names",
+			   "checks:\n  - pair_greater: {a: x, b: w}\n  - pair_greater: {a: x, b: w, or_equal: true}\n",
+			   POLICY_ERR_INVALID, "checks[1].pair_greater",
+			   "duplicate check name \"pair_greater(x,w)\"", "checks[0].pair_greater");
+	error("duplicate default column_count names",
+		  "checks:\n  - column_count: {min: 1}\n  - column_count: {max: 5}\n",
+		  POLICY_ERR_INVALID, "checks[1].column_count", "duplicate check name \"column_count\"");
+}
+
 static void
 test_tiers(void)
 {
@@ -1156,6 +1652,23 @@ test_names(void)
 	   strcmp(policy_check_kind_name(CHECK_LENGTH_BETWEEN), "length_between") == 0 &&
 	   policy_check_kind_name(CHECK_KIND_COUNT) == NULL,
 	   "name functions");
+	ok(CHECK_SQL == 11 && CHECK_INCREASING == 26 && CHECK_KIND_COUNT == 27 &&
+	   strcmp(policy_check_kind_name(CHECK_MIN_BETWEEN), "min_between") == 0 &&
+	   strcmp(policy_check_kind_name(CHECK_DISTINCT_RATIO_BETWEEN),
+			  "distinct_ratio_between") == 0 &&
+	   strcmp(policy_check_kind_name(CHECK_COLUMNS_IN_ORDER), "columns_in_order") == 0 &&
+	   strcmp(policy_check_kind_name(CHECK_INCREASING), "increasing") == 0,
+	   "the new kinds come after the old ones, with their names");
+	ok(strcmp(policy_ignore_row_if_name(CHECK_UNIQUE, IGNORE_ROW_IF_NEVER), "never") == 0 &&
+	   strcmp(policy_ignore_row_if_name(CHECK_MULTICOLUMN_SUM, IGNORE_ROW_IF_ANY_MISSING),
+			  "any_value_is_missing") == 0 &&
+	   strcmp(policy_ignore_row_if_name(CHECK_PAIR_GREATER, IGNORE_ROW_IF_NEVER), "neither") == 0 &&
+	   strcmp(policy_ignore_row_if_name(CHECK_PAIR_GREATER, IGNORE_ROW_IF_ALL_MISSING),
+			  "both_values_are_missing") == 0 &&
+	   strcmp(policy_ignore_row_if_name(CHECK_PAIR_GREATER, IGNORE_ROW_IF_ANY_MISSING),
+			  "either_value_is_missing") == 0 &&
+	   policy_ignore_row_if_name(CHECK_UNIQUE, (PolicyIgnoreRowIf) 3) == NULL,
+	   "policy_ignore_row_if_name");
 }
 
 int
@@ -1170,6 +1683,9 @@ main(void)
 	test_mappings();
 	test_field_errors();
 	test_check_errors();
+	test_catalog_fields();
+	test_catalog_forms();
+	test_catalog_errors();
 	test_tiers();
 	test_names();
 	printf("1..%d\n", ntests);
