@@ -465,3 +465,186 @@ AS $$
 $$;
 COMMENT ON FUNCTION dtecert.evidence(bigint) IS
 	'the evidence pack of a certificate, as JSON';
+
+/* ------------------------------------------------------------------------
+ * suggest_policy: a starting point from the catalog and the data
+ */
+
+-- A YAML scalar that reads back as exactly this text (JSON strings are
+-- YAML double-quoted scalars).
+CREATE FUNCTION dtecert.yaml_text(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT to_json($1)::text $$;
+
+CREATE FUNCTION dtecert.suggest_policy(dataset regclass, tier text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	name		text;
+	rel_kind	"char";
+	rows		bigint;
+	schema_y	text := '';
+	checks_y	text := '';
+	fresh_y		text;
+	lineage_y	text;
+	col			record;
+	stat		record;
+	inputs		text[];
+	fresh_col	text;
+	fresh_max	timestamptz;
+	latest		timestamptz;
+	distinct_n	bigint;
+	vals		text[];
+BEGIN
+	IF dataset IS NULL THEN
+		RAISE EXCEPTION 'dataset must not be null' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM dtecert.check_tier_name(tier);
+	IF tier = 'high' THEN
+		RAISE EXCEPTION 'suggest_policy cannot suggest tier high yet'
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Fairness, robustness and explainability need judgement: start from tier medium.';
+	END IF;
+	name := dtecert.dataset_name(dataset);
+	SELECT c.relkind INTO rel_kind FROM pg_class c WHERE c.oid = dataset;
+	EXECUTE format('SELECT count(*) FROM %s', name) INTO rows;
+
+	FOR col IN
+		SELECT a.attname::text AS attname, a.attnum, a.attnotnull,
+			   format_type(a.atttypid, a.atttypmod) AS typename,
+			   t.typcategory, a.atttypid
+		  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		 WHERE a.attrelid = dataset AND a.attnum > 0 AND NOT a.attisdropped
+		 ORDER BY a.attnum
+	LOOP
+		-- the schema contract: every column with its type and nullability
+		schema_y := schema_y || format(E'    %s: {type: %s%s}\n',
+			dtecert.yaml_text(col.attname), dtecert.yaml_text(col.typename),
+			CASE WHEN col.attnotnull THEN ', nullable: false' ELSE '' END);
+
+		IF col.attnotnull THEN
+			checks_y := checks_y || format(E'  - not_null: %s\n', dtecert.yaml_text(col.attname));
+		END IF;
+		CONTINUE WHEN rows = 0;
+
+		-- numbers: their range with a margin of a tenth of it (at least 1)
+		IF col.typcategory = 'N' AND col.atttypid IN
+		   ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype,
+			'float4'::regtype, 'float8'::regtype) THEN
+			EXECUTE format($q$
+				SELECT min(v) AS lo, max(v) AS hi
+				  FROM (SELECT %I::numeric AS v FROM %s
+						 WHERE %I IS NOT NULL AND %I::float8 NOT IN ('NaN', 'Infinity', '-Infinity')) d
+			$q$, col.attname, name, col.attname, col.attname) INTO stat;
+			IF stat.lo IS NOT NULL THEN
+				checks_y := checks_y || format(E'  - between: {column: %s, min: %s, max: %s}\n',
+					dtecert.yaml_text(col.attname),
+					dtecert.yaml_text((floor(stat.lo - greatest(1, (stat.hi - stat.lo) / 10)))::text),
+					dtecert.yaml_text((ceil(stat.hi + greatest(1, (stat.hi - stat.lo) / 10)))::text));
+			END IF;
+		END IF;
+
+		-- text of few values: those values
+		IF col.typcategory = 'S' THEN
+			EXECUTE format('SELECT count(DISTINCT %I) FROM %s', col.attname, name) INTO distinct_n;
+			IF distinct_n BETWEEN 1 AND 12 AND distinct_n * 10 <= rows THEN
+				EXECUTE format('SELECT array_agg(DISTINCT %I::text ORDER BY %I::text) FROM %s WHERE %I IS NOT NULL',
+							   col.attname, col.attname, name, col.attname) INTO vals;
+				checks_y := checks_y || format(E'  - accepted_values: {column: %s, values: [%s]}\n',
+					dtecert.yaml_text(col.attname),
+					(SELECT string_agg(dtecert.yaml_text(v), ', ') FROM unnest(vals) v));
+			END IF;
+		END IF;
+
+		-- the newest date or timestamp column dates the data
+		IF col.atttypid IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) THEN
+			EXECUTE format('SELECT max(%I::timestamptz) FILTER (WHERE isfinite(%I)) FROM %s',
+						   col.attname, col.attname, name) INTO latest;
+			IF latest IS NOT NULL AND (fresh_max IS NULL OR latest > fresh_max) THEN
+				fresh_max := latest;
+				fresh_col := col.attname;
+			END IF;
+		END IF;
+	END LOOP;
+
+	-- uniqueness that indexes guarantee (proven by them at certification)
+	FOR col IN
+		SELECT array_agg(a.attname::text ORDER BY k.ord) AS cols
+		  FROM pg_index i
+		  CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+		  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+		 WHERE i.indrelid = dataset AND i.indisunique AND i.indisvalid AND i.indimmediate
+		   AND i.indpred IS NULL AND i.indexprs IS NULL
+		 GROUP BY i.indexrelid
+		 ORDER BY i.indexrelid
+	LOOP
+		checks_y := checks_y || CASE WHEN cardinality(col.cols) = 1
+			THEN format(E'  - unique: %s\n', dtecert.yaml_text(col.cols[1]))
+			ELSE format(E'  - unique: {columns: [%s], ignore_row_if: any_value_is_missing}\n',
+						(SELECT string_agg(dtecert.yaml_text(c), ', ') FROM unnest(col.cols) c))
+		END;
+	END LOOP;
+
+	-- references that single-column foreign keys declare
+	FOR col IN
+		SELECT a.attname::text AS attname, dtecert.dataset_name(c.confrelid::regclass) AS ref,
+			   r.attname::text AS refcol
+		  FROM pg_constraint c
+		  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		  JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = c.confkey[1]
+		 WHERE c.conrelid = dataset AND c.contype = 'f' AND cardinality(c.conkey) = 1
+		 ORDER BY c.conname
+	LOOP
+		checks_y := checks_y || format(E'  - references: {column: %s, table: %s, to: %s}\n',
+			dtecert.yaml_text(col.attname), dtecert.yaml_text(col.ref), dtecert.yaml_text(col.refcol));
+	END LOOP;
+
+	IF rows > 0 THEN
+		checks_y := checks_y || E'  - row_count: {min: 1}\n';
+	END IF;
+
+	IF tier IS NOT NULL AND fresh_col IS NOT NULL THEN
+		-- the data's age now, plus half of it and a day
+		fresh_y := format(E'freshness: {column: %s, max_age: %s}\n', dtecert.yaml_text(fresh_col),
+			dtecert.yaml_text(ceil(greatest(extract(epoch FROM now() - fresh_max), 0) * 1.5 / 3600 + 24)::bigint
+							  || ' hours'));
+	END IF;
+
+	IF tier = 'medium' THEN
+		-- inputs the catalog knows: a view's relations, a table's referenced tables
+		SELECT array_agg(DISTINCT dtecert.dataset_name(d.refobjid::regclass) ORDER BY dtecert.dataset_name(d.refobjid::regclass))
+		  INTO inputs
+		  FROM pg_rewrite r
+		  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+						  AND d.refclassid = 'pg_class'::regclass
+		 WHERE r.ev_class = dataset AND d.refobjid <> dataset;
+		IF inputs IS NULL THEN
+			SELECT array_agg(DISTINCT dtecert.dataset_name(c.confrelid::regclass) ORDER BY dtecert.dataset_name(c.confrelid::regclass))
+			  INTO inputs
+			  FROM pg_constraint c WHERE c.conrelid = dataset AND c.contype = 'f';
+		END IF;
+		IF inputs IS NULL THEN
+			RAISE EXCEPTION 'tier medium needs a lineage section, and the catalog knows no inputs of %', name
+				USING ERRCODE = 'invalid_parameter_value',
+					  HINT = 'Ask for tier low, then add lineage.job and lineage.inputs by hand.';
+		END IF;
+		lineage_y := format(E'lineage:   # review: derived from the catalog\n  job: %s\n  inputs: [%s]\n',
+			dtecert.yaml_text(name || '_pipeline'),
+			(SELECT string_agg(dtecert.yaml_text(i), ', ') FROM unnest(inputs) i));
+	END IF;
+
+	RETURN '# Suggested by dtecert.suggest_policy from the catalog and the data: review it.' || E'\n'
+		|| format(E'dataset: %s\n', dtecert.yaml_text(name))
+		|| CASE WHEN tier IS NOT NULL THEN format(E'tier: %s\n', tier) ELSE '' END
+		|| E'schema:\n  columns:\n' || schema_y || E'  extra_columns: forbid\n'
+		|| coalesce(fresh_y, '')
+		|| CASE WHEN checks_y <> '' THEN E'checks:\n' || checks_y ELSE '' END
+		|| coalesce(lineage_y, '');
+END
+$$;
+COMMENT ON FUNCTION dtecert.suggest_policy(regclass, text) IS
+	'a YAML policy suggested from the catalog and the data, which certifies the data as it is now';
