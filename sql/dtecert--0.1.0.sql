@@ -175,6 +175,57 @@ CREATE AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") (
 COMMENT ON AGGREGATE dtecert.sample_agg(integer, VARIADIC "any") IS
 	'how many rows passed the filter, and the n smallest (compared in order), as text[][]';
 
+CREATE TYPE dtecert.order_result AS (
+	unexpected_count bigint,	-- increasing: rows below the one before them
+	considered	bigint,			-- rows the state held
+	median		float8,			-- median_agg: the exact median
+	overflowed	boolean			-- the state outgrew its share of dtecert.exact_mem
+);
+
+CREATE FUNCTION dtecert.median_trans(internal, bigint, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_median_trans'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.increasing_trans(internal, bigint, boolean, VARIADIC "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_increasing_trans'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.rows_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_rows_combine'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.rows_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'dtecert_rows_serialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.rows_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_rows_deserialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.median_final(internal)
+RETURNS dtecert.order_result AS 'MODULE_PATHNAME', 'dtecert_median_final'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.increasing_final(internal)
+RETURNS dtecert.order_result AS 'MODULE_PATHNAME', 'dtecert_increasing_final'
+LANGUAGE C PARALLEL SAFE;
+CREATE AGGREGATE dtecert.median_agg(bigint, float8) (
+	SFUNC = dtecert.median_trans,
+	STYPE = internal,
+	COMBINEFUNC = dtecert.rows_combine,
+	SERIALFUNC = dtecert.rows_serialize,
+	DESERIALFUNC = dtecert.rows_deserialize,
+	FINALFUNC = dtecert.median_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dtecert.median_agg(bigint, float8) IS
+	'the exact median (limit_bytes, value), in memory up to limit_bytes';
+CREATE AGGREGATE dtecert.increasing_agg(bigint, boolean, VARIADIC "any") (
+	SFUNC = dtecert.increasing_trans,
+	STYPE = internal,
+	COMBINEFUNC = dtecert.rows_combine,
+	SERIALFUNC = dtecert.rows_serialize,
+	DESERIALFUNC = dtecert.rows_deserialize,
+	FINALFUNC = dtecert.increasing_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dtecert.increasing_agg(bigint, boolean, VARIADIC "any") IS
+	'rows whose value (first argument) falls in the order of the others (limit_bytes, strictly, value, keys...)';
+
 CREATE FUNCTION dtecert.profile_trans(internal, VARIADIC "any")
 RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_profile_trans'
 LANGUAGE C PARALLEL SAFE;

@@ -323,6 +323,18 @@ add_sample(ScanPlan *plan, BoundCheck *bc, const char *where,
 									where, element, failure));
 }
 
+static char *
+column_list(BoundColumn *columns, int n, const char *prefix)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s%s", i ? ", " : "", prefix, columns[i].sql);
+	return buf.data;
+}
+
 /* The built-in aggregate an aggregate check compares with its bounds. */
 static const char *
 aggregate_of(CheckKind kind)
@@ -381,7 +393,7 @@ plan_element(ScanPlan *plan, BoundCheck *bc, const char *where, const char *elem
 }
 
 static void
-plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 unique_limit)
+plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 exact_limit)
 {
 	BoundCheck *bc = &bp->checks[i];
 	CheckKind	kind = bc->check->kind;
@@ -398,7 +410,7 @@ plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 unique_limit)
 	if (kind == CHECK_UNIQUE || kind == CHECK_DISTINCT_COUNT_BETWEEN ||
 		kind == CHECK_DISTINCT_RATIO_BETWEEN)
 	{
-		plan->unique_column[i] = add_unique(plan, bc, where, element, unique_limit);
+		plan->unique_column[i] = add_unique(plan, bc, where, element, exact_limit);
 		return;
 	}
 	if (aggregate_of(kind) != NULL)
@@ -409,9 +421,27 @@ plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 unique_limit)
 										   where, NULL, NULL));
 		return;
 	}
-	if (kind == CHECK_REFERENCES || kind == CHECK_MEDIAN_BETWEEN ||
-		kind == CHECK_INCREASING)
-		return;					/* they need queries of their own */
+	if (kind == CHECK_MEDIAN_BETWEEN)
+	{
+		plan->order_column[i] = plan_add_column(plan,
+			filtered(psprintf("dtecert.median_agg(%s, (%s)::pg_catalog.float8)",
+							  query_param(&plan->query, INT8OID, Int64GetDatum(exact_limit)),
+							  bc->columns[0].sql), where, NULL, NULL));
+		return;
+	}
+	if (kind == CHECK_INCREASING)
+	{
+		plan->order_column[i] = plan_add_column(plan,
+			filtered(psprintf("dtecert.increasing_agg(%s, %s, %s, %s)",
+							  query_param(&plan->query, INT8OID, Int64GetDatum(exact_limit)),
+							  query_param(&plan->query, BOOLOID, BoolGetDatum(bc->check->strictly)),
+							  bc->columns[0].sql,
+							  column_list(bc->order_by, bc->norder_by, "")),
+					 where, element, NULL));
+		return;
+	}
+	if (kind == CHECK_REFERENCES)
+		return;					/* its anti-join runs apart */
 	failure = failure_condition(bc, &plan->query);
 	if (failure == NULL)
 		return;
@@ -539,15 +569,23 @@ plan_sample_key(ScanPlan *plan, Relation rel)
 	}
 }
 
+/* Checks whose exact states share dtecert.exact_mem. */
 static int
-count_unique_checks(BoundPolicy *bp)
+count_exact_states(BoundPolicy *bp)
 {
 	int			n = 0;
 	int			i;
 
 	for (i = 0; i < bp->nchecks; i++)
-		if (check_in_scan(&bp->checks[i]) && bp->checks[i].check->kind == CHECK_UNIQUE)
+	{
+		CheckKind	kind = bp->checks[i].check->kind;
+
+		if (check_in_scan(&bp->checks[i]) &&
+			(kind == CHECK_UNIQUE || kind == CHECK_DISTINCT_COUNT_BETWEEN ||
+			 kind == CHECK_DISTINCT_RATIO_BETWEEN || kind == CHECK_MEDIAN_BETWEEN ||
+			 kind == CHECK_INCREASING))
 			n++;
+	}
 	return n;
 }
 
@@ -556,8 +594,8 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 {
 	ScanPlan   *plan = palloc0(sizeof(ScanPlan));
 	Relation	rel = relation_open(bp->relid, NoLock);
-	int			nunique = count_unique_checks(bp);
-	int64		unique_limit;
+	int			nexact = count_exact_states(bp);
+	int64		exact_limit;
 	int			i;
 
 	query_init(&plan->query);
@@ -565,6 +603,7 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 	plan->unexpected = palloc0(sizeof(CountRef) * Max(bp->nchecks, 1));
 	plan->unique_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
 	plan->aggregate_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
+	plan->order_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
 	plan->sample_column = palloc0(sizeof(int) * Max(bp->nchecks, 1));
 	plan->schema_nulls = palloc0(sizeof(CountRef) *
 								 Max(bp->policy->nschema_columns, 1));
@@ -574,7 +613,7 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 	/* sizes exact states up front; -1 (never analyzed) means unknown */
 	plan->expected_rows = rel->rd_rel->reltuples > 0 ? (int64) rel->rd_rel->reltuples : 0;
 	/* the exact states of one certification share dtecert.exact_mem */
-	unique_limit = (int64) dtecert_exact_mem * 1024 / Max(nunique, 1);
+	exact_limit = (int64) dtecert_exact_mem * 1024 / Max(nexact, 1);
 
 	appendStringInfoString(&plan->query.sql, "SELECT pg_catalog.count(*)");
 	plan->total_column = ++plan->ncolumns;
@@ -592,7 +631,7 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 	profile_plan(plan, rel);
 	plan_schema_nulls(plan, bp, rel);
 	for (i = 0; i < bp->nchecks; i++)
-		plan_check(plan, bp, i, unique_limit);
+		plan_check(plan, bp, i, exact_limit);
 
 	appendStringInfo(&plan->query.sql, "\n  FROM %s", bp->relation_sql);
 	relation_close(rel, NoLock);
@@ -634,17 +673,6 @@ plan_unique_query(BoundPolicy *bp, BoundCheck *bc)
 	return q;
 }
 
-static char *
-column_list(BoundColumn *columns, int n, const char *prefix)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%s%s", i ? ", " : "", prefix, columns[i].sql);
-	return buf.data;
-}
 
 /* The exact distinct count when the uniqueness state overflowed. */
 SqlQuery *
@@ -701,10 +729,10 @@ plan_increasing_query(BoundPolicy *bp, BoundCheck *bc)
 					 "SELECT pg_catalog.count(*) FILTER (WHERE d.dtecert_prev IS NOT NULL AND %s),"
 					 " pg_catalog.count(*)"
 					 "  FROM (SELECT %s AS dtecert_v,"
-					 "               pg_catalog.lag(%s) OVER (ORDER BY %s) AS dtecert_prev"
+					 "               pg_catalog.lag(%s) OVER (ORDER BY %s, %s) AS dtecert_prev"
 					 "          FROM %s WHERE %s IS NOT NULL AND %s) d",
 					 decrease, col->sql, col->sql,
-					 column_list(bc->order_by, bc->norder_by, ""),
+					 column_list(bc->order_by, bc->norder_by, ""), col->sql,
 					 bp->relation_sql, col->sql, where ? expression(where) : "true");
 	return q;
 }

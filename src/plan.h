@@ -96,6 +96,7 @@ typedef struct ScanPlan
 	CountRef   *unexpected;		/* per check: rows that fail it */
 	int		   *unique_column;	/* per check: its dtecert.unique_result */
 	int		   *aggregate_column;	/* per check: the aggregate it bounds */
+	int		   *order_column;	/* per check: its dtecert.order_result */
 	int		   *sample_column;	/* per check: its dtecert.sample_result */
 	CountRef   *schema_nulls;	/* per schema column: NULL count */
 	SampleKey	sample_key;
