@@ -61,7 +61,7 @@ SELECT dtecert.set_policy('orders', 'checks: [{not_null: nope}]');
 SELECT dtecert.set_policy('orders', 'checks: [{between: {column: amount, min: zero}}]');
 SELECT dtecert.set_policy('orders', 'checks: [{between: {column: amount, min: 5, max: 1}}]');
 SELECT dtecert.set_policy('orders', 'checks: [{between: {column: amount}}]');
-SELECT dtecert.set_policy('orders', 'checks: [{length_between: {column: status, min: 5, max: 1}}]');
+SELECT dtecert.set_policy('orders', 'checks: [{rejected_values: {column: status, values: []}}]');
 SELECT dtecert.set_policy('orders', 'checks: [{not_null: {column: order_id, mostly: 0}}]');
 SELECT dtecert.set_policy('orders', 'checks: [{not_null: {column: order_id, mostly: 1.5}}]');
 SELECT dtecert.set_policy('orders', 'checks: [{not_null: {column: order_id, mostly: lots}}]');

@@ -33,6 +33,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/typcache.h"
+#include "utils/numeric.h"
 
 #include "bind.h"
 #include "dtecert.h"
@@ -184,6 +185,42 @@ bind_values(BindState *st, BoundCheck *bc)
 	return NULL;
 }
 
+static char
+type_category(Oid typid)
+{
+	char		category;
+	bool		preferred;
+
+	get_type_category_preferred(typid, &category, &preferred);
+	return category;
+}
+
+static bool
+looks_numeric(const char *text)
+{
+	char	   *end;
+
+	(void) strtod(text, &end);
+	return end != text && *end == '\0';
+}
+
+/*
+ * A bound written as a number on a text column would compare as text ('10'
+ * sorts before '9'): refuse it unless the author quoted it, saying "text".
+ */
+static char *
+check_bound_kind(BindState *st, const BoundColumn *column, const PolicyBound *bound)
+{
+	if (!bound->present || bound->value.quoted ||
+		type_category(column->basetypid) != TYPCATEGORY_STRING ||
+		!looks_numeric(bound->value.text))
+		return NULL;
+	return problem(st, bound->value.path, &bound->value,
+				   "Quote the bound (as in '10') to compare text with text.",
+				   psprintf("%s is a number, but column \"%s\" holds %s, which compares as text",
+							bound->value.text, column->name, format_type_be(column->typid)));
+}
+
 static char *
 bind_range(BindState *st, BoundCheck *bc)
 {
@@ -191,6 +228,10 @@ bind_range(BindState *st, BoundCheck *bc)
 	BoundColumn *column = &bc->columns[0];
 	TypeCacheEntry *type;
 	char	   *err;
+
+	if ((err = check_bound_kind(st, column, &c->min)) ||
+		(err = check_bound_kind(st, column, &c->max)))
+		return err;
 
 	type = comparable_type(column, TYPECACHE_LT_OPR | TYPECACHE_GT_OPR |
 						   TYPECACHE_CMP_PROC_FINFO);
@@ -513,6 +554,42 @@ bind_aggregate(BindState *st, BoundCheck *bc, const char *aggregate)
 	return NULL;
 }
 
+/* mean, median, stdev and sum compute over numbers. */
+static char *
+require_numbers(BindState *st, BoundCheck *bc)
+{
+	if (type_category(bc->columns[0].basetypid) == TYPCATEGORY_NUMERIC)
+		return NULL;
+	return problem(st, field_path(bc->check->path, "column"), NULL, NULL,
+				   psprintf("column \"%s\" has type %s; %s needs numbers",
+							bc->columns[0].name, format_type_be(bc->columns[0].typid),
+							bc->check->kind_name));
+}
+
+/* sum_between: bounds are numbers, compared with the sum as numeric. */
+static char *
+bind_sum_bounds(BindState *st, BoundCheck *bc)
+{
+	PolicyCheck *c = bc->check;
+	BoundColumn numeric_column = {0};
+	char	   *err;
+
+	if ((err = require_numbers(st, bc)))
+		return err;
+	numeric_column.name = bc->columns[0].name;
+	numeric_column.typid = numeric_column.basetypid = NUMERICOID;
+	numeric_column.typmod = -1;
+	if (c->min.present && (err = cast_value(st, &numeric_column, &c->min.value, &bc->min_value)))
+		return err;
+	if (c->max.present && (err = cast_value(st, &numeric_column, &c->max.value, &bc->max_value)))
+		return err;
+	if (c->min.present && c->max.present &&
+		DatumGetInt32(DirectFunctionCall2(numeric_cmp, bc->min_value, bc->max_value)) > 0)
+		return problem(st, field_path(c->path, "min"), &c->min.value, NULL,
+					   "min is greater than max");
+	return NULL;
+}
+
 /* a > b (or >=): pg_catalog's operator, as the parser resolves it. */
 static char *
 bind_pair(BindState *st, BoundCheck *bc)
@@ -631,6 +708,12 @@ bind_check_kind(BindState *st, BoundCheck *bc)
 		case CHECK_NOT_MATCHES:
 			return bind_regex(st, bc);
 		case CHECK_LENGTH_BETWEEN:
+			if (type_category(bc->columns[0].basetypid) != TYPCATEGORY_STRING)
+				return problem(st, field_path(c->path, "column"), NULL, NULL,
+							   psprintf("column \"%s\" has type %s; length_between measures text",
+										bc->columns[0].name,
+										format_type_be(bc->columns[0].typid)));
+			/* FALLTHROUGH */
 		case CHECK_ROW_COUNT:
 			bc->min_int = c->min.present ? scalar_int(&c->min) : 0;
 			bc->max_int = c->max.present ? scalar_int(&c->max) : PG_INT64_MAX;
@@ -642,14 +725,16 @@ bind_check_kind(BindState *st, BoundCheck *bc)
 								   field_path(c->path, "failing_rows"));
 		case CHECK_MIN_BETWEEN:
 		case CHECK_MAX_BETWEEN:
+			if ((err = bind_aggregate(st, bc, c->kind == CHECK_MIN_BETWEEN ?
+									  "pg_catalog.min" : "pg_catalog.max")))
+				return err;
 			return bind_range(st, bc);
 		case CHECK_SUM_BETWEEN:
-			return bind_aggregate(st, bc, "pg_catalog.sum");
+			return bind_sum_bounds(st, bc);
 		case CHECK_MEAN_BETWEEN:
 		case CHECK_MEDIAN_BETWEEN:
-			return bind_aggregate(st, bc, "pg_catalog.avg");
 		case CHECK_STDEV_BETWEEN:
-			return bind_aggregate(st, bc, "pg_catalog.stddev_samp");
+			return require_numbers(st, bc);
 		case CHECK_DISTINCT_COUNT_BETWEEN:
 		case CHECK_DISTINCT_RATIO_BETWEEN:
 			bc->min_int = c->min.present ? scalar_int(&c->min) : 0;

@@ -413,6 +413,7 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	ScanResult *result;
 	int			ncriteria;
 	bool		with_samples;
+	int			pinned;
 
 	dtecert_check_not_null_arg(fcinfo, 0, "dataset");
 	rel = open_dataset(PG_GETARG_OID(0));
@@ -426,6 +427,8 @@ dtecert_certify(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	MemoryContextSwitchTo(mcxt);
+	/* evidence in fixed formats, whatever the caller's DateStyle */
+	pinned = dtecert_pin_settings();
 
 	/* A second certify() of the same dataset waits for this one. */
 	dtecert_lock_dataset(cert.dataset);
@@ -461,6 +464,7 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	dtecert_uuidv7(&cert.run_id);
 	record_certificate(&cert);
 
+	dtecert_unpin_settings(pinned);
 	SPI_finish();
 	relation_close(rel, NoLock);
 	PG_RETURN_DATUM(HeapTupleGetDatum(result_tuple(fcinfo, &cert)));

@@ -36,6 +36,8 @@ typedef struct SavedIdentity
 extern void dtecert_become_owner(Oid owner, SavedIdentity *saved);
 extern void dtecert_become_extension_owner(SavedIdentity *saved);
 extern void dtecert_restore_identity(SavedIdentity *saved);
+extern int	dtecert_pin_settings(void);
+extern void dtecert_unpin_settings(int level);
 
 /*
  * Run fn(arg) in a subtransaction.  Returns true when it succeeded; else

@@ -308,7 +308,7 @@ bound_cast_guarded(void *arg)
  * an error text when the bound does not cast.
  */
 static char *
-compare_typed(Datum value, Oid type, const PolicyBound *bound, int *cmp)
+compare_typed(Datum value, Oid type, Oid collation, const PolicyBound *bound, int *cmp)
 {
 	BoundCast	bcast = {type, bound->value.text, (Datum) 0};
 	TypeCacheEntry *entry = lookup_type_cache(type, TYPECACHE_CMP_PROC_FINFO);
@@ -320,7 +320,8 @@ compare_typed(Datum value, Oid type, const PolicyBound *bound, int *cmp)
 		return psprintf("bound \"%s\" is not a valid %s: %s", bound->value.text,
 						format_type_be(type), error->message);
 	*cmp = DatumGetInt32(FunctionCall2Coll(&entry->cmp_proc_finfo,
-										   DEFAULT_COLLATION_OID, value, bcast.value));
+										   OidIsValid(collation) ? collation : DEFAULT_COLLATION_OID,
+										   value, bcast.value));
 	return NULL;
 }
 
@@ -333,31 +334,6 @@ within(int cmp_min, int cmp_max, const PolicyCheck *c)
 	(c->max.strict ? cmp_max < 0 : cmp_max <= 0);
 
 	return above_min && below_max;
-}
-
-static double
-as_double(Datum value, Oid type)
-{
-	switch (type)
-	{
-		case FLOAT8OID:
-			return DatumGetFloat8(value);
-		case FLOAT4OID:
-			return DatumGetFloat4(value);
-		case INT8OID:
-			return (double) DatumGetInt64(value);
-		case NUMERICOID:
-			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, value));
-		default:
-			elog(ERROR, "unexpected aggregate type %s", format_type_be(type));
-	}
-	return 0.0;					/* keep the compiler quiet */
-}
-
-static int
-double_cmp(double a, double b)
-{
-	return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /* The observed value as JSON: a number for numbers, else its text. */
@@ -390,6 +366,8 @@ outcome_aggregate(BoundCheck *bc, Datum value, bool isnull, Oid type,
 				  int64 element_count, int scans, Outcome *o)
 {
 	PolicyCheck *c = bc->check;
+	Oid			collation = (c->kind == CHECK_MIN_BETWEEN || c->kind == CHECK_MAX_BETWEEN) ?
+		bc->columns[0].collation : InvalidOid;
 	StringInfoData b;
 	int			cmp_min = 0;
 	int			cmp_max = 0;
@@ -413,26 +391,19 @@ outcome_aggregate(BoundCheck *bc, Datum value, bool isnull, Oid type,
 
 	if (isnull)
 	{
-		o->reason = psprintf("no values to compute %s over", c->kind_name);
+		o->reason = c->kind == CHECK_STDEV_BETWEEN && element_count == 1 ?
+			"a standard deviation needs at least two values" :
+			psprintf("no values to compute %s over", c->kind_name);
 		return;
 	}
-	if (c->kind == CHECK_MIN_BETWEEN || c->kind == CHECK_MAX_BETWEEN ||
-		c->kind == CHECK_SUM_BETWEEN || c->kind == CHECK_DISTINCT_COUNT_BETWEEN)
-	{
-		if (c->min.present)
-			err = compare_typed(value, type, &c->min, &cmp_min);
-		if (err == NULL && c->max.present)
-			err = compare_typed(value, type, &c->max, &cmp_max);
-	}
-	else
-	{
-		double		v = as_double(value, type);
-
-		if (c->min.present)
-			cmp_min = double_cmp(v, strtod(c->min.value.text, NULL));
-		if (c->max.present)
-			cmp_max = double_cmp(v, strtod(c->max.value.text, NULL));
-	}
+	/*
+	 * Every value compares in its own type, with the bound cast to it: NaN
+	 * sorts above every number, and numeric means and sums stay exact.
+	 */
+	if (c->min.present)
+		err = compare_typed(value, type, collation, &c->min, &cmp_min);
+	if (err == NULL && c->max.present)
+		err = compare_typed(value, type, collation, &c->max, &cmp_max);
 	if (err)
 		o->reason = err;
 	else
@@ -518,7 +489,7 @@ outcome_catalog(BoundCheck *bc, Relation rel, Outcome *o)
 		case CHECK_COLUMN_TYPE:
 			json_string(&b, "observed_value",
 						format_type_with_typemod(bc->columns[0].typid, bc->columns[0].typmod));
-			o->passed = getBaseType(bc->columns[0].typid) == getBaseType(bc->type_typid) &&
+			o->passed = bc->columns[0].typid == bc->type_typid &&
 				(bc->type_typmod < 0 || bc->type_typmod == bc->columns[0].typmod);
 			break;
 		default:

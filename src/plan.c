@@ -19,6 +19,9 @@
 #include "nodes/value.h"
 #include "funcapi.h"
 #include "utils/numeric.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "catalog/pg_collation.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
@@ -163,6 +166,55 @@ length_failure(const BoundCheck *bc, SqlQuery *q)
 						 &c->max, Int64GetDatum(bc->max_int), INT8OID);
 }
 
+static char *
+qualified_collation(Oid collation)
+{
+	HeapTuple	tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(collation));
+	Form_pg_collation form;
+	char	   *name;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for collation %u", collation);
+	form = (Form_pg_collation) GETSTRUCT(tuple);
+	name = quote_qualified_identifier(get_namespace_name(form->collnamespace),
+									  NameStr(form->collname));
+	ReleaseSysCache(tuple);
+	return name;
+}
+
+/*
+ * " COLLATE x" giving a column the collation of another where both have one
+ * and they differ (comparing them would not know which to use), else "".
+ */
+static const char *
+collate_like(const BoundColumn *column, const BoundColumn *like)
+{
+	if (!OidIsValid(column->collation) || !OidIsValid(like->collation) ||
+		column->collation == like->collation)
+		return "";
+	return psprintf(" COLLATE %s", qualified_collation(like->collation));
+}
+
+/* A column in the database's default collation, when it has one. */
+static char *
+default_collation(const BoundColumn *column)
+{
+	return OidIsValid(column->collation) ?
+		psprintf("%s COLLATE pg_catalog.\"default\"", column->sql) : (char *) column->sql;
+}
+
+static char *
+default_collation_list(BoundColumn *columns, int n)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s", i ? ", " : "", default_collation(&columns[i]));
+	return buf.data;
+}
+
 /* The row's columns add up to equals; a NULL adds nothing, as in pandas. */
 static char *
 sum_failure(const BoundCheck *bc, SqlQuery *q)
@@ -215,8 +267,9 @@ failure_condition(const BoundCheck *bc, SqlQuery *q)
 			return expression(c->failing_rows);
 		case CHECK_PAIR_GREATER:
 			/* a comparison with a NULL fails the row, unless ignore_row_if skips it */
-			return psprintf("(%s %s %s) IS NOT TRUE", bc->columns[0].sql,
-							dtecert_qualified_operator(bc->pair_opr), bc->columns[1].sql);
+			return psprintf("(%s %s %s%s) IS NOT TRUE", bc->columns[0].sql,
+							dtecert_qualified_operator(bc->pair_opr), bc->columns[1].sql,
+							collate_like(&bc->columns[1], &bc->columns[0]));
 		case CHECK_MULTICOLUMN_SUM:
 			return sum_failure(bc, q);
 		default:
@@ -323,18 +376,6 @@ add_sample(ScanPlan *plan, BoundCheck *bc, const char *where,
 									where, element, failure));
 }
 
-static char *
-column_list(BoundColumn *columns, int n, const char *prefix)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%s%s", i ? ", " : "", prefix, columns[i].sql);
-	return buf.data;
-}
-
 /* The built-in aggregate an aggregate check compares with its bounds. */
 static const char *
 aggregate_of(CheckKind kind)
@@ -415,10 +456,17 @@ plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 exact_limit)
 	}
 	if (aggregate_of(kind) != NULL)
 	{
+		/* sums compare as numeric (floats as float8), exact for integers */
+		const char *cast = kind != CHECK_SUM_BETWEEN ? "" :
+			(bc->columns[0].basetypid == FLOAT4OID || bc->columns[0].basetypid == FLOAT8OID) ?
+			"::pg_catalog.float8" : "::pg_catalog.numeric";
+
 		plan->aggregate_column[i] =
-			plan_add_column(plan, filtered(psprintf("%s(%s)", aggregate_of(kind),
-													bc->columns[0].sql),
-										   where, NULL, NULL));
+			plan_add_column(plan, psprintf("(%s)%s",
+										   filtered(psprintf("%s(%s)", aggregate_of(kind),
+															 bc->columns[0].sql),
+													where, NULL, NULL),
+										   cast));
 		return;
 	}
 	if (kind == CHECK_MEDIAN_BETWEEN)
@@ -432,11 +480,12 @@ plan_check(ScanPlan *plan, BoundPolicy *bp, int i, int64 exact_limit)
 	if (kind == CHECK_INCREASING)
 	{
 		plan->order_column[i] = plan_add_column(plan,
+			/* one collation for all (the database's), as the agg has one */
 			filtered(psprintf("dtecert.increasing_agg(%s, %s, %s, %s)",
 							  query_param(&plan->query, INT8OID, Int64GetDatum(exact_limit)),
 							  query_param(&plan->query, BOOLOID, BoolGetDatum(bc->check->strictly)),
-							  bc->columns[0].sql,
-							  column_list(bc->order_by, bc->norder_by, "")),
+							  default_collation(&bc->columns[0]),
+							  default_collation_list(bc->order_by, bc->norder_by)),
 					 where, element, NULL));
 		return;
 	}
@@ -723,16 +772,23 @@ plan_increasing_query(BoundPolicy *bp, BoundCheck *bc)
 	char	   *decrease = bc->check->strictly ?
 		psprintf("NOT (d.dtecert_v %s d.dtecert_prev)", op_gt(col)) :
 		psprintf("d.dtecert_v %s d.dtecert_prev", op_lt(col));
+	StringInfoData order;
+	int			k;
+
+	/* the order the in-memory state sorts in: keys, then value, NULLs first */
+	initStringInfo(&order);
+	for (k = 0; k < bc->norder_by; k++)
+		appendStringInfo(&order, "%s NULLS FIRST, ", default_collation(&bc->order_by[k]));
+	appendStringInfo(&order, "%s NULLS FIRST", default_collation(col));
 
 	query_init(q);
 	appendStringInfo(&q->sql,
 					 "SELECT pg_catalog.count(*) FILTER (WHERE d.dtecert_prev IS NOT NULL AND %s),"
 					 " pg_catalog.count(*)"
 					 "  FROM (SELECT %s AS dtecert_v,"
-					 "               pg_catalog.lag(%s) OVER (ORDER BY %s, %s) AS dtecert_prev"
+					 "               pg_catalog.lag(%s) OVER (ORDER BY %s) AS dtecert_prev"
 					 "          FROM %s WHERE %s IS NOT NULL AND %s) d",
-					 decrease, col->sql, col->sql,
-					 column_list(bc->order_by, bc->norder_by, ""), col->sql,
+					 decrease, default_collation(col), default_collation(col), order.data,
 					 bp->relation_sql, col->sql, where ? expression(where) : "true");
 	return q;
 }

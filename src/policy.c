@@ -1231,6 +1231,7 @@ set_scalar(ParseCtx *ctx, PolicyScalar *scalar, const Node *node,
 	scalar->path = path;
 	scalar->line = node->line;
 	scalar->column = node->column;
+	scalar->quoted = !node->plain;
 }
 
 /* ----------------------------------------------------------------
@@ -1516,7 +1517,8 @@ parse_values(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 	parse_check_column(ctx, c, map);
 	if (values->type != NODE_SEQUENCE)
 		invalid(ctx, values, path, NULL, "expected a list of values");
-	if (values->nitems == 0)
+	/* no accepted value fails every value: a check that can fail */
+	if (values->nitems == 0 && c->kind != CHECK_ACCEPTED_VALUES)
 		invalid(ctx, values, path, NULL, "expected at least one value");
 	c->nvalues = values->nitems;
 	c->values = pol_alloc(ctx, (size_t) c->nvalues * sizeof(PolicyScalar));
@@ -1638,7 +1640,8 @@ parse_between(ParseCtx *ctx, PolicyCheck *c, const Node *map, BoundType type)
 	if (!c->min.present && !c->max.present)
 		invalid(ctx, map, c->path, NULL,
 				"at least one of min or max is required");
-	if (min_above_max(c, type, &min, &max))
+	/* lengths in an empty range fail every value, as Great Expectations has it */
+	if (c->kind != CHECK_LENGTH_BETWEEN && min_above_max(c, type, &min, &max))
 		invalid(ctx, field(map, "min"), c->path, NULL,
 				"min is greater than max");
 }
@@ -1800,8 +1803,10 @@ parse_kind_fields(ParseCtx *ctx, PolicyCheck *c, const Node *map)
 		case CHECK_MATCHES:
 		case CHECK_NOT_MATCHES:
 			parse_check_column(ctx, c, map);
+			/* '' matches every value: refused where nothing could fail */
 			c->regex = get_string(ctx, required(ctx, map, c->path, "regex"),
-								  check_path(ctx, c, "regex"), false);
+								  check_path(ctx, c, "regex"),
+								  c->kind == CHECK_NOT_MATCHES);
 			break;
 		case CHECK_ROW_COUNT:
 		case CHECK_COLUMN_COUNT:

@@ -112,6 +112,8 @@ typedef struct PolicyScalar
 	const char *path;			/* e.g. "checks[3].between.min" */
 	int			line;			/* 1-based position in the source */
 	int			column;
+	bool		quoted;			/* written as a quoted string in the source
+								 * (the normal form quotes every value) */
 } PolicyScalar;
 
 typedef struct PolicyBound

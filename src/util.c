@@ -34,14 +34,6 @@
 /* First key of dtecert's advisory locks: "dtec". */
 #define DTECERT_LOCK_CLASS	0x64746563
 
-static void
-pin_search_path(SavedIdentity *saved)
-{
-	saved->guc_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-}
 
 /*
  * Settings under which a certification reads data.  A certificate must not
@@ -57,22 +49,48 @@ static const char *const scan_settings[][2] = {
 };
 
 /*
- * Become the table's owner inside a security-restricted operation, with a
- * search_path that nobody can plant objects in and fixed output settings.
+ * A search_path nobody can plant objects in, and the fixed settings above,
+ * until dtecert_unpin_settings(the level returned).
  */
-void
-dtecert_become_owner(Oid owner, SavedIdentity *saved)
+int
+dtecert_pin_settings(void)
 {
+	int			level = NewGUCNestLevel();
 	int			i;
 
-	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
-	SetUserIdAndSecContext(owner,
-						   saved->sec_context | SECURITY_RESTRICTED_OPERATION);
-	pin_search_path(saved);
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	for (i = 0; i < lengthof(scan_settings); i++)
 		(void) set_config_option(scan_settings[i][0], scan_settings[i][1],
 								 PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
+void
+dtecert_unpin_settings(int level)
+{
+	AtEOXact_GUC(false, level);
+}
+
+static void
+pin_search_path(SavedIdentity *saved)
+{
+	saved->guc_nestlevel = dtecert_pin_settings();
+}
+
+/*
+ * Become the table's owner inside a security-restricted operation, with
+ * the pinned settings.
+ */
+void
+dtecert_become_owner(Oid owner, SavedIdentity *saved)
+{
+	GetUserIdAndSecContext(&saved->userid, &saved->sec_context);
+	SetUserIdAndSecContext(owner,
+						   saved->sec_context | SECURITY_RESTRICTED_OPERATION);
+	pin_search_path(saved);
 }
 
 static Oid
