@@ -323,7 +323,7 @@ evaluate_check(BoundPolicy *bp, ScanPlan *plan, ScanResult *result, int i,
 	}
 	if (plan->sample_column[i] > 0)
 		read_row_samples(plan, result, plan->sample_column[i],
-						 bc->ncolumns == 1, &samples);
+						 bc->ncolumns >= 1, &samples);
 	outcome_check(bc, true, element, unexpected, scans, o);
 	if (!o->passed)
 		set_samples(o, samples.nsamples, samples.sample_keys, samples.sample_values);

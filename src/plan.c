@@ -346,6 +346,23 @@ add_unique(ScanPlan *plan, BoundCheck *bc, const char *where,
 	return plan_add_column(plan, filtered(agg.data, where, element, NULL));
 }
 
+/* Several columns' values as one text, "(a, b)", as unique's samples read. */
+static char *
+tuple_text(const BoundCheck *bc)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "('(' OPERATOR(pg_catalog.||) ");
+	for (i = 0; i < bc->ncolumns; i++)
+		appendStringInfo(&buf, "%sCOALESCE((%s)::pg_catalog.text, 'NULL')",
+						 i ? " OPERATOR(pg_catalog.||) ', ' OPERATOR(pg_catalog.||) " : "",
+						 bc->columns[i].sql);
+	appendStringInfoString(&buf, " OPERATOR(pg_catalog.||) ')')");
+	return buf.data;
+}
+
 /*
  * The failing rows' sample, which also counts them: the value (if the check
  * has one) and the key.  Returns 0 when there is nothing to show.
@@ -355,7 +372,8 @@ add_sample(ScanPlan *plan, BoundCheck *bc, const char *where,
 		   const char *element, const char *failure)
 {
 	SampleKey  *key = &plan->sample_key;
-	const char *value = bc->ncolumns == 1 ? bc->columns[0].sql : NULL;
+	const char *value = bc->ncolumns == 1 ? bc->columns[0].sql :
+		bc->ncolumns > 1 ? tuple_text(bc) : NULL;
 	char	   *args;
 
 	if (value == NULL && key->nkeys == 0)
