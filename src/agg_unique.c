@@ -70,6 +70,7 @@ typedef struct DupState
 	 * set, and apart, the few values seen more than once with their counts.
 	 */
 	int8		fast;			/* -1 not decided yet, 0 no, 1 yes */
+	bool		transient;		/* deserialized: merged once, then released */
 	int64		expected_rows;	/* sizes the set up front */
 	DatumSet	seen;
 	DatumSet	dups;
@@ -419,6 +420,19 @@ dtecert_unique_combine(PG_FUNCTION_ARGS)
 		unique_visit(state2, merge_into, state1);
 	if (!state1->overflowed && unique_over_budget(state1))
 		unique_overflow(state1);
+
+	/*
+	 * A worker's state, deserialized for this merge, is not used again: give
+	 * its memory back now, so the leader holds one state, not one per worker.
+	 */
+	if (state2->transient)
+	{
+		MemoryContextReset(state2->entries_cxt);
+		state2->buckets = NULL;
+		state2->nbuckets = 0;
+		memset(&state2->seen, 0, sizeof(DatumSet));
+		memset(&state2->dups, 0, sizeof(DatumSet));
+	}
 	PG_RETURN_POINTER(state1);
 }
 
@@ -474,6 +488,9 @@ dtecert_unique_serialize(PG_FUNCTION_ARGS)
 	count = 0;
 	unique_visit(state, count_entry, &count);
 	pq_sendint64(&buf, count);
+	/* one allocation of the right size, not a doubling buffer */
+	if (raw_datums(state))
+		enlargeStringInfo(&buf, (int) Min(count * 17, (int64) MaxAllocSize - buf.len - 1));
 	unique_visit(state, send_entry, &buf);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -510,8 +527,10 @@ dtecert_unique_deserialize(PG_FUNCTION_ARGS)
 	overflowed = pq_getmsgbyte(&buf);
 	nentries = pq_getmsgint64(&buf);
 
-	state = unique_state_new(aggcxt, ncols, limit_bytes, sample_size, expected_rows);
+	/* sized for the values it brings, not for the whole table */
+	state = unique_state_new(aggcxt, ncols, limit_bytes, sample_size, nentries * 3);
 	state->types = types;
+	state->transient = true;
 	if (overflowed)
 		unique_overflow(state);
 	values = palloc(sizeof(Datum) * Max(ncols, 1));
@@ -531,6 +550,8 @@ dtecert_unique_deserialize(PG_FUNCTION_ARGS)
 		unique_add(state, values, nulls, count);
 	}
 	pq_getmsgend(&buf);
+	/* what a merge sizes its state by: the table's estimate */
+	state->expected_rows = expected_rows;
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(state);
 }
