@@ -307,4 +307,107 @@ checks:
 $$);
 SELECT dtecert.policy('bad') IS NULL AS nothing_stored;
 
+-- NaN: numeric and double precision sort it above every number, so a
+-- value of NaN is above any max (as GE's comparisons have it, it does not
+-- pass).  Mean, median and stdev of 1 and NaN are NaN: each fails.  The
+-- control without NaN passes.
+CREATE TABLE nans (id integer, n numeric, f double precision);
+INSERT INTO nans VALUES (1, 1, 1), (2, 'NaN', 'NaN');
+SELECT avg(n) AS mean_n, stddev_samp(f) AS stdev_f,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS median_n,
+       'NaN'::numeric > 1e1000 AS nan_above_numbers
+  FROM nans;
+SELECT dtecert.set_policy('nans', $$
+checks:
+  - mean_between: {column: n, max: 1}
+  - stdev_between: {column: f, max: 0}
+  - median_between: {column: n, max: 0}
+  - mean_between: {column: n, name: mean_n_without_nan, max: 1, where: "id = 1"}
+$$);
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('nans');
+SELECT * FROM results('nans');
+SELECT * FROM documents('nans');
+
+-- min and max of text compare in the column's collation.  ICU ("und-x-icu")
+-- sorts 'a' before 'B', "C" (and the database default here) 'B' before
+-- 'a': the min of {a, B} is 'a', below B, and the max is 'B', above a.
+CREATE TABLE coll (id integer, s text COLLATE "und-x-icu");
+INSERT INTO coll VALUES (1, 'a'), (2, 'B');
+SELECT min(s) AS min_s, max(s) AS max_s, min(s COLLATE "C") AS min_s_c,
+       'a' < 'B' COLLATE "und-x-icu" AS a_below_b_icu,
+       'a' < 'B' COLLATE "C" AS a_below_b_c
+  FROM coll;
+SELECT dtecert.set_policy('coll', $$
+checks:
+  - min_between: {column: s, min: B}
+  - max_between: {column: s, max: a}
+  - min_between: {column: s, name: min_a_to_a, min: a, max: a}
+  - max_between: {column: s, name: max_b_to_b, min: B, max: B}
+$$);
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('coll');
+SELECT * FROM results('coll');
+SELECT * FROM documents('coll');
+
+-- The mean of a bigint compares exactly as numeric: 9007199254740993 is no
+-- double precision (it would round to 9007199254740992 and pass).
+CREATE TABLE big (id integer, b bigint);
+INSERT INTO big VALUES (1, 9007199254740993);
+SELECT avg(b) AS mean_b, avg(b) > 9007199254740992 AS above,
+       avg(b)::float8 > 9007199254740992 AS above_as_float8
+  FROM big;
+SELECT dtecert.set_policy('big', $$
+checks:
+  - mean_between: {column: b, max: 9007199254740992}
+  - mean_between: {column: b, name: mean_exact, min: 9007199254740993, max: 9007199254740993}
+$$);
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('big');
+SELECT * FROM results('big');
+SELECT * FROM documents('big');
+
+-- More bad input refused by set_policy (22023): min of boolean and of uuid
+-- (PostgreSQL has no min for them), mean and median of interval (no
+-- number), a sum bound that is no value, sum bounds that cannot hold.  The
+-- controls next to them are accepted.
+CREATE TABLE bad2 (id integer, x integer, ok boolean, u uuid, span interval);
+SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: ok, min: false}}]')$$) AS min_boolean,
+       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: u, min: 00000000-0000-0000-0000-000000000000}}]')$$) AS min_uuid,
+       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{mean_between: {column: span, min: 0}}]')$$) AS mean_interval,
+       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{median_between: {column: span, min: 0}}]')$$) AS median_interval,
+       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: abc}}]')$$) AS sum_not_int,
+       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: 10, max: 1}}]')$$) AS sum_min_above_max;
+SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: span, min: 1 day}}]')$$) AS min_interval,
+       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: 1, max: 10}}]')$$) AS sum_1_to_10;
+SELECT dtecert.set_policy('bad2', $$
+checks:
+  - min_between: {column: ok, min: false}
+$$);
+SELECT dtecert.set_policy('bad2', $$
+checks:
+  - mean_between: {column: span, min: 0}
+$$);
+
+-- observed_value does not depend on the session's DateStyle: ISO under
+-- 'Postgres, MDY' too.
+SET DateStyle = 'Postgres, MDY';
+SELECT max(day) AS max_day_here FROM typed WHERE id <= 2;
+SELECT dtecert.set_policy('typed', $$
+checks:
+  - max_between: {column: day, max: 2024-03-01, where: "id <= 2"}
+  - min_between: {column: day, min: 2024-01-15}
+$$);
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('typed');
+SELECT * FROM documents('typed');
+SELECT check_name, observed->>'observed_value' AS observed_value
+  FROM documents('typed') WHERE check_name = 'max_between(day)';
+SET DateStyle = 'ISO, YMD';
+
+-- The stdev of one value fails with its reason.
+SELECT dtecert.set_policy('m', $$
+checks:
+  - stdev_between: {column: x, name: stdev_one, min: 0, where: "id = 1"}
+  - stdev_between: {column: x, name: stdev_two, min: 0, where: "id IN (1, 2)"}
+$$);
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('m');
+SELECT * FROM results('m');
+
 DROP SCHEMA check_aggregates CASCADE;

@@ -288,4 +288,72 @@ $$);
 SELECT dtecert.policy('bad') IS NULL AS bad_nothing_stored,
        dtecert.policy('nopk') IS NOT NULL AS nopk_stored;
 
+-- Columns of different collations (a "C", b ICU) in one check: certify
+-- raises no "could not determine which collation" error.  The values are
+-- lowercase letters, which every collation orders alike.  pair_greater:
+-- p > m, q > n, z > y pass, y > z fails.  increasing a ordered by b
+-- (m n y z): p q z y, one decrease.
+CREATE TABLE colls (id integer PRIMARY KEY, a text COLLATE "C", b text COLLATE "und-x-icu");
+INSERT INTO colls VALUES (1, 'p', 'm'), (2, 'q', 'n'), (3, 'z', 'y'), (4, 'y', 'z');
+SELECT string_agg(a, ' ' ORDER BY b) AS a_by_b,
+       count(*) FILTER (WHERE a > b COLLATE "C") AS a_greater
+  FROM colls;
+SELECT dtecert.set_policy('colls', $$
+checks:
+  - pair_greater: {a: a, b: b}
+  - pair_greater: {a: a, b: b, name: pair_pass, where: "id <= 3"}
+  - increasing: {column: a, order_by: [b]}
+  - increasing: {column: a, name: by_b_pass, order_by: [b], strictly: true, where: "id <= 3"}
+$$);
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('colls');
+SELECT * FROM results('colls');
+
+-- increasing with a NULL order key: the row takes the same place in memory
+-- and past dtecert.exact_mem (NULLs first: v 0 1 2 3 ... 20002, no
+-- decrease; ORDER BY k, NULLS LAST, would see one).  k, v: (1, 1), (2, 2),
+-- (NULL, 0), then 3..20002 for both.
+CREATE TABLE nullkey (id integer PRIMARY KEY, k integer, v integer);
+INSERT INTO nullkey VALUES (1, 1, 1), (2, 2, 2), (3, NULL, 0);
+INSERT INTO nullkey SELECT i, i - 1, i - 1 FROM generate_series(4, 20003) AS i;
+SELECT count(*) FILTER (WHERE v < prev_nulls_first) AS decreases_nulls_first,
+       count(*) FILTER (WHERE v < prev_nulls_last) AS decreases_nulls_last,
+       count(*) AS values
+  FROM (SELECT v, lag(v) OVER (ORDER BY k NULLS FIRST) AS prev_nulls_first,
+               lag(v) OVER (ORDER BY k NULLS LAST) AS prev_nulls_last
+          FROM nullkey) d;
+SELECT dtecert.set_policy('nullkey', $$
+checks:
+  - increasing: {column: v, order_by: [k]}
+  - increasing: {column: v, name: by_k_strictly, order_by: [k], strictly: true}
+$$);
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('nullkey');
+SELECT check_name, passed, element_count, unexpected_count, scans FROM results('nullkey');
+SET dtecert.exact_mem = '64kB';
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('nullkey');
+SELECT check_name, passed, element_count, unexpected_count, scans FROM results('nullkey');
+RESET dtecert.exact_mem;
+
+-- The failing samples of pair_greater and multicolumn_sum show the row's
+-- values as "(a, b)", NULL as NULL, text and dates as they read (dates in
+-- ISO, whatever the session's DateStyle).
+CREATE TABLE samp (id integer PRIMARY KEY, t1 text, t2 text, d1 date, d2 date,
+                   x integer, y integer, z numeric);
+INSERT INTO samp VALUES
+    (1, 'pear',  'plum',  '2024-01-01', '2024-02-01', 1,    2,    NULL),
+    (2, NULL,    'apple', '2024-03-01', NULL,         NULL, NULL, NULL),
+    (3, 'zebra', 'ant',   '2024-05-01', '2024-04-01', 1,    1,    1.5),
+    (4, 'b c',   'b c',   '2024-06-01', '2024-06-01', 0,    3,    0);
+SELECT dtecert.set_policy('samp', $$
+checks:
+  - pair_greater: {a: t1, b: t2, ignore_row_if: neither}
+  - pair_greater: {a: d1, b: d2, ignore_row_if: neither}
+  - multicolumn_sum: {columns: [x, y, z], equals: 3, ignore_row_if: never}
+$$);
+SELECT status, checks_passed, checks_failed FROM dtecert.certify('samp');
+SELECT * FROM results('samp');
+SELECT check_name, ordinal, row_key, value FROM dtecert.check_samples
+ WHERE certificate_id = (SELECT max(certificate_id) FROM dtecert.certificates
+                          WHERE dataset = 'check_pairs.samp')
+ ORDER BY check_name, ordinal;
+
 DROP SCHEMA check_pairs CASCADE;

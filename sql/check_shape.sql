@@ -186,4 +186,22 @@ checks:
 $$);
 SELECT dtecert.policy('bad') IS NULL AS nothing_stored;
 
+-- column_type compares the exact type: a domain is not its base type, nor
+-- the base type the domain.
+CREATE DOMAIN check_shape.pos AS integer;
+CREATE TABLE dom (p check_shape.pos, i integer);
+SELECT attname, format_type(atttypid, atttypmod) AS type
+  FROM pg_attribute WHERE attrelid = 'dom'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT dtecert.set_policy('dom', $$
+checks:
+  - column_type: {column: p, name: pos_is_integer, type: integer}
+  - column_type: {column: i, name: integer_is_pos, type: check_shape.pos}
+  - column_type: {column: p, name: pos_is_pos, type: check_shape.pos}
+  - column_type: {column: i, name: integer_is_integer, type: integer}
+$$);
+SELECT status, certified, quality_score, checks_passed, checks_failed
+  FROM dtecert.certify('dom');
+SELECT * FROM results('dom');
+SELECT * FROM documents('dom');
+
 DROP SCHEMA check_shape CASCADE;
