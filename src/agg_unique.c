@@ -471,6 +471,67 @@ send_entry(DupState *state, Datum *values, bool *nulls, int64 count, void *arg)
 		agg_send_value(buf, &state->types[c], values[c], nulls[c]);
 }
 
+/*
+ * The fast path's compact format: the values seen once, 8 bytes each, then
+ * the values seen more than once with their counts.  A worker's state for
+ * millions of values crosses to the leader at about half the size.
+ */
+static void
+send_compact(DupState *state, StringInfo buf)
+{
+	int64		once = state->seen.count - state->dups.count;
+	int64		i;
+
+	pq_sendbyte(buf, true);
+	pq_sendint64(buf, once);
+	enlargeStringInfo(buf, (int) Min(once * 8 + state->dups.count * 16 + 16,
+									 (int64) MaxAllocSize - buf->len - 1));
+	for (i = 0; i < state->seen.capacity; i++)
+		if (datumset_slot_used(&state->seen, i) &&
+			datumset_find(&state->dups, state->seen.keys[i]) < 0)
+			pq_sendint64(buf, (int64) state->seen.keys[i]);
+	pq_sendint64(buf, state->dups.count);
+	for (i = 0; i < state->dups.capacity; i++)
+		if (datumset_slot_used(&state->dups, i))
+		{
+			pq_sendint64(buf, (int64) state->dups.keys[i]);
+			pq_sendint64(buf, state->dups.counts[i]);
+		}
+}
+
+static void
+unique_add_one_fast(DupState *state, Datum key, int64 count)
+{
+	bool		isnull = false;
+
+	unique_add(state, &key, &isnull, count);
+}
+
+static void
+receive_compact(DupState *state, StringInfo buf)
+{
+	int64		once = pq_getmsgint64(buf);
+	int64		ndups;
+	int64		i;
+
+	state->expected_rows = once * 3;
+	for (i = 0; i < once && !state->overflowed; i++)
+		unique_add_one_fast(state, (Datum) pq_getmsgint64(buf), 1);
+	if (!state->overflowed)
+	{
+		ndups = pq_getmsgint64(buf);
+		for (i = 0; i < ndups && !state->overflowed; i++)
+		{
+			Datum		key = (Datum) pq_getmsgint64(buf);
+			int64		count = pq_getmsgint64(buf);
+
+			unique_add_one_fast(state, key, count);
+		}
+	}
+	if (state->overflowed)
+		buf->cursor = buf->len; /* the rest no longer matters */
+}
+
 Datum
 dtecert_unique_serialize(PG_FUNCTION_ARGS)
 {
@@ -485,12 +546,15 @@ dtecert_unique_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, state->sample_size);
 	pq_sendint64(&buf, state->expected_rows);
 	pq_sendbyte(&buf, state->overflowed);
+	if (state->fast == 1 && state->nentries == 0 && !state->overflowed)
+	{
+		send_compact(state, &buf);
+		PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	}
+	pq_sendbyte(&buf, false);	/* the general format */
 	count = 0;
 	unique_visit(state, count_entry, &count);
 	pq_sendint64(&buf, count);
-	/* one allocation of the right size, not a doubling buffer */
-	if (raw_datums(state))
-		enlargeStringInfo(&buf, (int) Min(count * 17, (int64) MaxAllocSize - buf.len - 1));
 	unique_visit(state, send_entry, &buf);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -525,29 +589,35 @@ dtecert_unique_deserialize(PG_FUNCTION_ARGS)
 	sample_size = pq_getmsgint(&buf, 4);
 	expected_rows = pq_getmsgint64(&buf);
 	overflowed = pq_getmsgbyte(&buf);
-	nentries = pq_getmsgint64(&buf);
 
-	/* sized for the values it brings, not for the whole table */
-	state = unique_state_new(aggcxt, ncols, limit_bytes, sample_size, nentries * 3);
+	state = unique_state_new(aggcxt, ncols, limit_bytes, sample_size, 0);
 	state->types = types;
 	state->transient = true;
 	if (overflowed)
 		unique_overflow(state);
-	values = palloc(sizeof(Datum) * Max(ncols, 1));
-	nulls = palloc(sizeof(bool) * Max(ncols, 1));
-	for (i = 0; i < nentries && !overflowed; i++)
+	if (pq_getmsgbyte(&buf))
+		receive_compact(state, &buf);
+	else
 	{
-		int64		count = pq_getmsgint64(&buf);
-
-		if (raw_datums(state))
+		nentries = pq_getmsgint64(&buf);
+		/* sized for the values it brings, not for the whole table */
+		state->expected_rows = nentries * 3;
+		values = palloc(sizeof(Datum) * Max(ncols, 1));
+		nulls = palloc(sizeof(bool) * Max(ncols, 1));
+		for (i = 0; i < nentries && !overflowed; i++)
 		{
-			nulls[0] = pq_getmsgbyte(&buf);
-			values[0] = nulls[0] ? (Datum) 0 : (Datum) pq_getmsgint64(&buf);
+			int64		count = pq_getmsgint64(&buf);
+
+			if (raw_datums(state))
+			{
+				nulls[0] = pq_getmsgbyte(&buf);
+				values[0] = nulls[0] ? (Datum) 0 : (Datum) pq_getmsgint64(&buf);
+			}
+			else
+				for (c = 0; c < ncols; c++)
+					values[c] = agg_receive_value(&buf, &types[c], &nulls[c]);
+			unique_add(state, values, nulls, count);
 		}
-		else
-			for (c = 0; c < ncols; c++)
-				values[c] = agg_receive_value(&buf, &types[c], &nulls[c]);
-		unique_add(state, values, nulls, count);
 	}
 	pq_getmsgend(&buf);
 	/* what a merge sizes its state by: the table's estimate */
