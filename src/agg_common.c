@@ -201,3 +201,13 @@ agg_check_context(FunctionCallInfo fcinfo, const char *name)
 		elog(ERROR, "%s called in non-aggregate context", name);
 	return aggcontext;
 }
+
+/* Read a serialized state in place (pq_getmsg* over the bytea's data). */
+void
+agg_state_reader(bytea *bytes, StringInfo buf)
+{
+	buf->data = VARDATA_ANY(bytes);
+	buf->len = VARSIZE_ANY_EXHDR(bytes);
+	buf->maxlen = buf->len;
+	buf->cursor = 0;
+}

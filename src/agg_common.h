@@ -57,5 +57,6 @@ extern void agg_send_value(StringInfo buf, AggType *type, Datum value, bool isnu
 extern Datum agg_receive_value(StringInfo buf, AggType *type, bool *isnull);
 
 extern MemoryContext agg_check_context(FunctionCallInfo fcinfo, const char *name);
+extern void agg_state_reader(bytea *bytes, StringInfo buf);
 
 #endif							/* DTECERT_AGG_COMMON_H */

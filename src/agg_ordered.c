@@ -244,10 +244,7 @@ dtecert_rows_deserialize(PG_FUNCTION_ARGS)
 	Datum		values[FUNC_MAX_ARGS];
 	bool		nulls[FUNC_MAX_ARGS];
 
-	buf.data = VARDATA_ANY(bytes);
-	buf.len = VARSIZE_ANY_EXHDR(bytes);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	agg_state_reader(bytes, &buf);
 	types = agg_receive_types(&buf, &ncols, ROWS_NEEDS);
 	if (ncols < 1 || ncols > FUNC_MAX_ARGS)
 		elog(ERROR, "dtecert ordered rows: corrupt state (%d columns)", ncols);

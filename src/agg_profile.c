@@ -353,10 +353,7 @@ dtecert_profile_deserialize(PG_FUNCTION_ARGS)
 	int			ncols;
 	int			i;
 
-	buf.data = VARDATA_ANY(bytes);
-	buf.len = VARSIZE_ANY_EXHDR(bytes);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	agg_state_reader(bytes, &buf);
 	ncols = pq_getmsgint(&buf, 4);
 	if (ncols < 0 || ncols > FUNC_MAX_ARGS)
 		elog(ERROR, "dtecert.profile_agg: corrupt state (%d columns)", ncols);

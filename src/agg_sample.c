@@ -240,10 +240,7 @@ dtecert_sample_deserialize(PG_FUNCTION_ARGS)
 	int			i;
 	int			c;
 
-	buf.data = VARDATA_ANY(bytes);
-	buf.len = VARSIZE_ANY_EXHDR(bytes);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	agg_state_reader(bytes, &buf);
 	types = agg_receive_types(&buf, &ncols, SAMPLE_NEEDS);
 	sample_size = pq_getmsgint(&buf, 4);
 	matched = pq_getmsgint64(&buf);

@@ -579,10 +579,7 @@ dtecert_unique_deserialize(PG_FUNCTION_ARGS)
 	Datum	   *values;
 	bool	   *nulls;
 
-	buf.data = VARDATA_ANY(bytes);
-	buf.len = VARSIZE_ANY_EXHDR(bytes);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	agg_state_reader(bytes, &buf);
 
 	types = agg_receive_types(&buf, &ncols, UNIQUE_NEEDS);
 	limit_bytes = pq_getmsgint64(&buf);

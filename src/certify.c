@@ -51,32 +51,6 @@ check_can_select(Relation rel, const char *dataset)
 				 errdetail("Certifying a dataset needs SELECT on the whole table.")));
 }
 
-static Relation
-open_dataset(Oid relid)
-{
-	Relation	rel = try_relation_open(relid, AccessShareLock);
-
-	if (rel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	switch (rel->rd_rel->relkind)
-	{
-		case RELKIND_RELATION:
-		case RELKIND_PARTITIONED_TABLE:
-		case RELKIND_MATVIEW:
-		case RELKIND_VIEW:
-		case RELKIND_FOREIGN_TABLE:
-			return rel;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("\"%s\" is not a table, view or materialized view",
-							RelationGetRelationName(rel))));
-	}
-	return NULL;				/* keep the compiler quiet */
-}
-
 /*
  * Run a generated query as the table's owner; returns its one row, copied
  * out of SPI's memory.  No row limit is passed: a limit would rule out a
@@ -416,7 +390,7 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	int			pinned;
 
 	dtecert_check_not_null_arg(fcinfo, 0, "dataset");
-	rel = open_dataset(PG_GETARG_OID(0));
+	rel = dtecert_open_dataset(PG_GETARG_OID(0));
 	cert.relid = RelationGetRelid(rel);
 	cert.dataset = dtecert_dataset_name(cert.relid);
 	cert.version_label = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -494,7 +468,7 @@ dtecert_explain(PG_FUNCTION_ARGS)
 	dtecert_check_not_null_arg(fcinfo, 0, "dataset");
 	dtecert_check_not_null_arg(fcinfo, 1, "actual");
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	rel = open_dataset(PG_GETARG_OID(0));
+	rel = dtecert_open_dataset(PG_GETARG_OID(0));
 	dataset = dtecert_dataset_name(RelationGetRelid(rel));
 	check_can_select(rel, dataset);
 

@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "utils/elog.h"
+#include "utils/relcache.h"
 #include "utils/uuid.h"
 
 #include "policy.h"
@@ -48,6 +49,7 @@ typedef void (*dtecert_guarded_fn) (void *arg);
 extern bool dtecert_try(dtecert_guarded_fn fn, void *arg, ErrorData **error);
 
 extern char *dtecert_dataset_name(Oid relid);
+extern Relation dtecert_open_dataset(Oid relid);
 extern void dtecert_lock_dataset(const char *dataset);
 extern void dtecert_uuidv7(pg_uuid_t *uuid);
 extern char *dtecert_sha256_hex(const char *data, size_t len);

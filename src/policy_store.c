@@ -133,31 +133,8 @@ check_dataset_owner(Relation rel, const char *dataset, const char *action)
 static Relation
 open_dataset(FunctionCallInfo fcinfo)
 {
-	Oid			relid;
-	Relation	rel;
-
 	dtecert_check_not_null_arg(fcinfo, 0, "dataset");
-	relid = PG_GETARG_OID(0);
-	rel = try_relation_open(relid, AccessShareLock);
-	if (rel == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	switch (rel->rd_rel->relkind)
-	{
-		case RELKIND_RELATION:
-		case RELKIND_PARTITIONED_TABLE:
-		case RELKIND_MATVIEW:
-		case RELKIND_VIEW:
-		case RELKIND_FOREIGN_TABLE:
-			break;
-		default:
-			ereport(ERROR,
-					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("\"%s\" is not a table, view or materialized view",
-							RelationGetRelationName(rel))));
-	}
-	return rel;
+	return dtecert_open_dataset(PG_GETARG_OID(0));
 }
 
 /* The optional "dataset:" key must name the relation set_policy was given. */

@@ -11,7 +11,10 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
+#include "catalog/pg_class.h"
+#include "utils/rel.h"
 #include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
@@ -171,6 +174,33 @@ dtecert_try(dtecert_guarded_fn fn, void *arg, ErrorData **error)
 	if (!ok && (*error)->sqlerrcode == ERRCODE_QUERY_CANCELED)
 		ReThrowError(*error);
 	return ok;
+}
+
+/* A relation that can be certified, locked against DDL for the transaction. */
+Relation
+dtecert_open_dataset(Oid relid)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	switch (rel->rd_rel->relkind)
+	{
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+		case RELKIND_MATVIEW:
+		case RELKIND_VIEW:
+		case RELKIND_FOREIGN_TABLE:
+			return rel;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("\"%s\" is not a table, view or materialized view",
+							RelationGetRelationName(rel))));
+	}
+	return NULL;				/* keep the compiler quiet */
 }
 
 /* The dataset identity: schema-qualified, quoted as needed. */
