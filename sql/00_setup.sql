@@ -26,3 +26,13 @@ LANGUAGE sql AS $$
                               WHERE c.dataset = dtecert.dataset_name(ds))
    ORDER BY r.check_index
 $$;
+
+-- sqlstate_of(sql): the SQLSTATE a statement raises, or 'no error'.
+CREATE FUNCTION public.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+	EXECUTE sql;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END
+$f$;

@@ -15,14 +15,6 @@ SET search_path = check_aggregates, public;
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, YMD';
 
-CREATE FUNCTION pg_temp.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $f$
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE;
-END
-$f$;
 
 -- x: 2 4 4 4 5 5 7 9 and two NULLs.  min 2, max 9, sum 40, mean 5, median
 -- (4 + 5) / 2 = 4.5, sample stdev sqrt(32 / 7) = 2.138... (the population
@@ -275,24 +267,24 @@ SELECT * FROM results('drift');
 -- bound, mostly (an aggregate passes or fails as a whole), a column that
 -- does not exist, distinct values of a type without equality.
 CREATE TABLE bad (id integer, x integer, s text, day date, j json);
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{mean_between: {column: s, min: 0}}]')$$) AS mean_text,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{median_between: {column: s, min: 0}}]')$$) AS median_text,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{stdev_between: {column: day, min: 0}}]')$$) AS stdev_date,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{sum_between: {column: day, min: 2024-01-01}}]')$$) AS sum_date,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{mean_between: {column: day, min: 0}}]')$$) AS mean_date,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{distinct_count_between: {column: j, min: 1}}]')$$) AS distinct_json;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{min_between: {column: x, min: abc}}]')$$) AS min_not_int,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{max_between: {column: x, min: 5, max: 1}}]')$$) AS max_min_above_max,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{mean_between: {column: x, min: 2, max: 1}}]')$$) AS mean_min_above_max,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{stdev_between: {column: x, max: abc}}]')$$) AS stdev_not_number,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{distinct_count_between: {column: x, min: 1.5}}]')$$) AS count_not_integer,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{distinct_ratio_between: {column: x, min: .nan}}]')$$) AS ratio_nan;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{median_between: {column: x}}]')$$) AS no_bound,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{sum_between: {column: x, min: 0, mostly: 0.5}}]')$$) AS mostly,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{min_between: {column: x, strict_min: true, max: 1}}]')$$) AS strict_without_bound,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{max_between: {column: nosuch, max: 1}}]')$$) AS no_column,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{min_between: x}]')$$) AS short_form,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{mean_between: {column: x, min: 0, where: "nosuch > 0"}}]')$$) AS bad_where;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{mean_between: {column: s, min: 0}}]')$$) AS mean_text,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{median_between: {column: s, min: 0}}]')$$) AS median_text,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{stdev_between: {column: day, min: 0}}]')$$) AS stdev_date,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{sum_between: {column: day, min: 2024-01-01}}]')$$) AS sum_date,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{mean_between: {column: day, min: 0}}]')$$) AS mean_date,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{distinct_count_between: {column: j, min: 1}}]')$$) AS distinct_json;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{min_between: {column: x, min: abc}}]')$$) AS min_not_int,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{max_between: {column: x, min: 5, max: 1}}]')$$) AS max_min_above_max,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{mean_between: {column: x, min: 2, max: 1}}]')$$) AS mean_min_above_max,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{stdev_between: {column: x, max: abc}}]')$$) AS stdev_not_number,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{distinct_count_between: {column: x, min: 1.5}}]')$$) AS count_not_integer,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{distinct_ratio_between: {column: x, min: .nan}}]')$$) AS ratio_nan;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{median_between: {column: x}}]')$$) AS no_bound,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{sum_between: {column: x, min: 0, mostly: 0.5}}]')$$) AS mostly,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{min_between: {column: x, strict_min: true, max: 1}}]')$$) AS strict_without_bound,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{max_between: {column: nosuch, max: 1}}]')$$) AS no_column,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{min_between: x}]')$$) AS short_form,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{mean_between: {column: x, min: 0, where: "nosuch > 0"}}]')$$) AS bad_where;
 SELECT dtecert.set_policy('bad', $$
 checks:
   - mean_between: {column: s, min: 0}
@@ -369,14 +361,14 @@ SELECT * FROM documents('big');
 -- number), a sum bound that is no value, sum bounds that cannot hold.  The
 -- controls next to them are accepted.
 CREATE TABLE bad2 (id integer, x integer, ok boolean, u uuid, span interval);
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: ok, min: false}}]')$$) AS min_boolean,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: u, min: 00000000-0000-0000-0000-000000000000}}]')$$) AS min_uuid,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{mean_between: {column: span, min: 0}}]')$$) AS mean_interval,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{median_between: {column: span, min: 0}}]')$$) AS median_interval,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: abc}}]')$$) AS sum_not_int,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: 10, max: 1}}]')$$) AS sum_min_above_max;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: span, min: 1 day}}]')$$) AS min_interval,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: 1, max: 10}}]')$$) AS sum_1_to_10;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: ok, min: false}}]')$$) AS min_boolean,
+       sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: u, min: 00000000-0000-0000-0000-000000000000}}]')$$) AS min_uuid,
+       sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{mean_between: {column: span, min: 0}}]')$$) AS mean_interval,
+       sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{median_between: {column: span, min: 0}}]')$$) AS median_interval,
+       sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: abc}}]')$$) AS sum_not_int,
+       sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: 10, max: 1}}]')$$) AS sum_min_above_max;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{min_between: {column: span, min: 1 day}}]')$$) AS min_interval,
+       sqlstate_of($$SELECT dtecert.set_policy('bad2', 'checks: [{sum_between: {column: x, min: 1, max: 10}}]')$$) AS sum_1_to_10;
 SELECT dtecert.set_policy('bad2', $$
 checks:
   - min_between: {column: ok, min: false}

@@ -9,14 +9,6 @@
 CREATE SCHEMA check_pairs;
 SET search_path = check_pairs, public;
 
-CREATE FUNCTION pg_temp.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $f$
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE;
-END
-$f$;
 
 -- pair_greater.  a integer, b numeric (compared as numeric).  A comparison
 -- with a NULL fails the row unless ignore_row_if skips it:
@@ -250,29 +242,29 @@ SELECT * FROM results('drift');
 -- Bad input is refused by set_policy (22023).
 CREATE TABLE bad (id integer PRIMARY KEY, x integer, y integer, t text, j json);
 CREATE TABLE nopk (x integer, y integer);
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: t}}]')$$) AS pair_int_text,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: j, b: j}}]')$$) AS pair_same_column,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: j}}]')$$) AS pair_json,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x}}]')$$) AS pair_no_b,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: nosuch}}]')$$) AS pair_no_column,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: y, ignore_row_if: all_values_are_missing}}]')$$) AS pair_ignore_spelling,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: y, or_equal: maybe}}]')$$) AS pair_or_equal,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: y, mostly: 0}}]')$$) AS pair_mostly_0;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, t], equals: 1}}]')$$) AS sum_text,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, j], equals: 1}}]')$$) AS sum_json,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, y]}}]')$$) AS sum_no_equals,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, y], equals: abc}}]')$$) AS sum_equals_abc,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, x], equals: 1}}]')$$) AS sum_repeated,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, nosuch], equals: 1}}]')$$) AS sum_no_column,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, y], equals: 1, ignore_row_if: either_value_is_missing}}]')$$) AS sum_ignore_spelling,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, y], equals: 1, mostly: 1.5}}]')$$) AS sum_mostly_1_5;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('nopk', 'checks: [{increasing: x}]')$$) AS increasing_no_pk,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('nopk', 'checks: [{increasing: {column: x, order_by: y}}]')$$) AS increasing_no_pk_order_by,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: j}]')$$) AS increasing_json,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: {column: x, order_by: [nosuch]}}]')$$) AS increasing_no_order_column,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: {column: x, strictly: maybe}}]')$$) AS increasing_strictly,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: {column: x, mostly: 0}}]')$$) AS increasing_mostly_0,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: {column: x, where: "nosuch > 0"}}]')$$) AS increasing_bad_where;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: t}}]')$$) AS pair_int_text,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: j, b: j}}]')$$) AS pair_same_column,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: j}}]')$$) AS pair_json,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x}}]')$$) AS pair_no_b,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: nosuch}}]')$$) AS pair_no_column,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: y, ignore_row_if: all_values_are_missing}}]')$$) AS pair_ignore_spelling,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: y, or_equal: maybe}}]')$$) AS pair_or_equal,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{pair_greater: {a: x, b: y, mostly: 0}}]')$$) AS pair_mostly_0;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, t], equals: 1}}]')$$) AS sum_text,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, j], equals: 1}}]')$$) AS sum_json,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, y]}}]')$$) AS sum_no_equals,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, y], equals: abc}}]')$$) AS sum_equals_abc,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, x], equals: 1}}]')$$) AS sum_repeated,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, nosuch], equals: 1}}]')$$) AS sum_no_column,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, y], equals: 1, ignore_row_if: either_value_is_missing}}]')$$) AS sum_ignore_spelling,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{multicolumn_sum: {columns: [x, y], equals: 1, mostly: 1.5}}]')$$) AS sum_mostly_1_5;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('nopk', 'checks: [{increasing: x}]')$$) AS increasing_no_pk,
+       sqlstate_of($$SELECT dtecert.set_policy('nopk', 'checks: [{increasing: {column: x, order_by: y}}]')$$) AS increasing_no_pk_order_by,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: j}]')$$) AS increasing_json,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: {column: x, order_by: [nosuch]}}]')$$) AS increasing_no_order_column,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: {column: x, strictly: maybe}}]')$$) AS increasing_strictly,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: {column: x, mostly: 0}}]')$$) AS increasing_mostly_0,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{increasing: {column: x, where: "nosuch > 0"}}]')$$) AS increasing_bad_where;
 SELECT dtecert.set_policy('bad', $$
 checks:
   - pair_greater: {a: x, b: t}

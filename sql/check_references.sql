@@ -200,15 +200,7 @@ SELECT dtecert.set_policy('measures', $$
 checks:
   - references: {column: id, table: customers, to: code}
 $$);
-CREATE FUNCTION pg_temp.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $f$
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE;
-END
-$f$;
-SELECT pg_temp.sqlstate_of($q$SELECT dtecert.set_policy('measures',
+SELECT sqlstate_of($q$SELECT dtecert.set_policy('measures',
     'checks: [{references: {column: code, table: customers, to: id}}]')$q$) AS text_to_int;
 -- nothing was stored: the last policy still holds
 SELECT count(*) AS measures_versions FROM dtecert.policies

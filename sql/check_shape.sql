@@ -9,14 +9,6 @@
 CREATE SCHEMA check_shape;
 SET search_path = check_shape, public;
 
-CREATE FUNCTION pg_temp.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $f$
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE;
-END
-$f$;
 
 CREATE DOMAIN check_shape.code_t AS varchar(5);
 
@@ -149,29 +141,29 @@ SELECT * FROM documents('shape');
 -- column that does not exist, positions below 1, counts that are no
 -- non-negative integers or cannot hold, lists that are empty or repeat.
 CREATE TABLE bad (id integer, x integer);
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {equals: 2, where: "x > 0"}}]')$$) AS count_where,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{columns_in_order: {columns: [id, x], where: "x > 0"}}]')$$) AS order_where,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, where: "x > 0"}}]')$$) AS exists_where,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x, type: int, where: "x > 0"}}]')$$) AS type_where,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, mostly: 0.5}}]')$$) AS exists_mostly,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {min: 1, mostly: 0.5}}]')$$) AS count_mostly;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x, type: nosuchtype}}]')$$) AS unknown_type,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x, type: code_t}}]')$$) AS unqualified_domain,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x, type: "int; DROP TABLE bad"}}]')$$) AS not_a_type,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: nosuch, type: int}}]')$$) AS type_no_column,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x}}]')$$) AS type_missing;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, position: 0}}]')$$) AS position_0,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, position: -1}}]')$$) AS position_negative,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, position: 1.5}}]')$$) AS position_fraction,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {equals: -1}}]')$$) AS count_negative,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {equals: hello}}]')$$) AS count_hello,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {min: 5, max: 1}}]')$$) AS count_min_above_max,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {equals: 2, min: 1}}]')$$) AS count_equals_and_min,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {}}]')$$) AS count_no_bound;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{columns_in_order: {columns: []}}]')$$) AS order_empty,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{columns_in_order: {columns: [id, id]}}]')$$) AS order_repeated,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{columns_in_order: {}}]')$$) AS order_missing,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {position: 1}}]')$$) AS exists_no_column;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {equals: 2, where: "x > 0"}}]')$$) AS count_where,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{columns_in_order: {columns: [id, x], where: "x > 0"}}]')$$) AS order_where,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, where: "x > 0"}}]')$$) AS exists_where,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x, type: int, where: "x > 0"}}]')$$) AS type_where,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, mostly: 0.5}}]')$$) AS exists_mostly,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {min: 1, mostly: 0.5}}]')$$) AS count_mostly;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x, type: nosuchtype}}]')$$) AS unknown_type,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x, type: code_t}}]')$$) AS unqualified_domain,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x, type: "int; DROP TABLE bad"}}]')$$) AS not_a_type,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: nosuch, type: int}}]')$$) AS type_no_column,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_type: {column: x}}]')$$) AS type_missing;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, position: 0}}]')$$) AS position_0,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, position: -1}}]')$$) AS position_negative,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {column: x, position: 1.5}}]')$$) AS position_fraction,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {equals: -1}}]')$$) AS count_negative,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {equals: hello}}]')$$) AS count_hello,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {min: 5, max: 1}}]')$$) AS count_min_above_max,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {equals: 2, min: 1}}]')$$) AS count_equals_and_min,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_count: {}}]')$$) AS count_no_bound;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{columns_in_order: {columns: []}}]')$$) AS order_empty,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{columns_in_order: {columns: [id, id]}}]')$$) AS order_repeated,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{columns_in_order: {}}]')$$) AS order_missing,
+       sqlstate_of($$SELECT dtecert.set_policy('bad', 'checks: [{column_exists: {position: 1}}]')$$) AS exists_no_column;
 SELECT dtecert.set_policy('bad', $$
 checks:
   - column_count: {equals: 2, where: "x > 0"}

@@ -114,20 +114,12 @@ SELECT count(*) = :versions_before AS nothing_stored
   FROM dtecert.policies WHERE dataset = 'policy_test.orders';
 
 -- The SQLSTATEs, for scripts that branch on them.
-CREATE FUNCTION pg_temp.sqlstate_of(sql text) RETURNS text LANGUAGE plpgsql AS $f$
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	RETURN SQLSTATE;
-END
-$f$;
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('orders', 'checks: [{bogus: x}]')$$) AS bad_field,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('orders', '[')$$) AS bad_syntax,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('no_such_table', 'checks: []')$$) AS unknown_table,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy(NULL, 'checks: []')$$) AS null_arg,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('orders', repeat('[', 200))$$) AS too_deep,
-       pg_temp.sqlstate_of($$SELECT dtecert.set_policy('orders', 'fairness: {}')$$) AS unsupported;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('orders', 'checks: [{bogus: x}]')$$) AS bad_field,
+       sqlstate_of($$SELECT dtecert.set_policy('orders', '[')$$) AS bad_syntax,
+       sqlstate_of($$SELECT dtecert.set_policy('no_such_table', 'checks: []')$$) AS unknown_table,
+       sqlstate_of($$SELECT dtecert.set_policy(NULL, 'checks: []')$$) AS null_arg,
+       sqlstate_of($$SELECT dtecert.set_policy('orders', repeat('[', 200))$$) AS too_deep,
+       sqlstate_of($$SELECT dtecert.set_policy('orders', 'fairness: {}')$$) AS unsupported;
 
 -- Only the owner (or a member of the owning role, or a superuser) sets or drops.
 CREATE ROLE regress_dtecert_stranger;
@@ -139,7 +131,7 @@ CREATE TABLE team_table (id int);
 ALTER TABLE team_table OWNER TO regress_dtecert_owners;
 SET ROLE regress_dtecert_stranger;
 SELECT dtecert.set_policy('orders', 'checks: [{not_null: order_id}]');
-SELECT pg_temp.sqlstate_of($$SELECT dtecert.set_policy('orders', 'checks: [{not_null: order_id}]')$$) AS not_owner;
+SELECT sqlstate_of($$SELECT dtecert.set_policy('orders', 'checks: [{not_null: order_id}]')$$) AS not_owner;
 SELECT dtecert.drop_policy('orders');
 INSERT INTO dtecert.policies VALUES ('policy_test.orders', 99, 0, '{}', '', '', '', now());
 RESET ROLE;
