@@ -402,6 +402,16 @@ dtecert_unique_combine(PG_FUNCTION_ARGS)
 
 	if (state2 == NULL)
 		PG_RETURN_POINTER(state1);
+
+	/*
+	 * The first worker's state, deserialized in this aggregate's memory and
+	 * used by nothing else, becomes the merged state as it is: no copy.
+	 */
+	if (state1 == NULL && state2->transient)
+	{
+		state2->transient = false;
+		PG_RETURN_POINTER(state2);
+	}
 	if (state1 == NULL)
 	{
 		MemoryContext old;
