@@ -30,6 +30,7 @@
 #include "utils/lsyscache.h"
 
 #include "agg_common.h"
+#include "datumset.h"
 
 #ifndef HAVE_INT128
 #error "dtecert needs a 128-bit integer type for exact sums"
@@ -150,17 +151,6 @@ compare_column(ColumnProfile *col, Datum a, Datum b)
 	}
 }
 
-static inline uint64
-mix64(uint64 x)
-{
-	x ^= x >> 33;
-	x *= UINT64CONST(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	x ^= x >> 33;
-	return x;
-}
-
 static uint64
 hash_column(ColumnProfile *col, Datum value)
 {
@@ -170,7 +160,7 @@ hash_column(ColumnProfile *col, Datum value)
 	{
 		case PROFILE_INTEGER:
 		case PROFILE_INSTANT:
-			return mix64((uint64) value);
+			return dtecert_mix64((uint64) value);
 		case PROFILE_BYTES:
 			t = (text *) PG_DETOAST_DATUM_PACKED(value);
 			return hash_bytes_extended((unsigned char *) VARDATA_ANY(t),

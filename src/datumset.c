@@ -14,18 +14,6 @@
 
 #define DATUMSET_MIN_CAPACITY	1024
 
-/* MurmurHash3's finalizer: cheap, and it spreads sequential keys. */
-static inline uint64
-mix64(uint64 x)
-{
-	x ^= x >> 33;
-	x *= UINT64CONST(0xff51afd7ed558ccd);
-	x ^= x >> 33;
-	x *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	x ^= x >> 33;
-	return x;
-}
-
 int64
 datumset_capacity_for(int64 n)
 {
@@ -69,7 +57,7 @@ datumset_find(DatumSet *set, Datum key)
 	if (set->capacity == 0)
 		return -1;
 	mask = set->capacity - 1;
-	slot = mix64((uint64) key) & mask;
+	slot = dtecert_mix64((uint64) key) & mask;
 	while (datumset_slot_used(set, slot))
 	{
 		if (set->keys[slot] == key)
@@ -84,7 +72,7 @@ int64
 datumset_insert(DatumSet *set, Datum key, bool *found)
 {
 	uint64		mask = set->capacity - 1;
-	uint64		slot = mix64((uint64) key) & mask;
+	uint64		slot = dtecert_mix64((uint64) key) & mask;
 
 	while (datumset_slot_used(set, slot))
 	{

@@ -32,6 +32,21 @@ extern bool datumset_needs_growth(DatumSet *set);
 extern void datumset_grow(DatumSet *set, MemoryContext cxt);
 extern void datumset_free(DatumSet *set);
 
+/*
+ * MurmurHash3's 64-bit finalizer: cheap, and it spreads sequential keys.
+ * Shared by the Datum set and the profile's HyperLogLog.
+ */
+static inline uint64
+dtecert_mix64(uint64 x)
+{
+	x ^= x >> 33;
+	x *= UINT64CONST(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	x *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	x ^= x >> 33;
+	return x;
+}
+
 static inline bool
 datumset_slot_used(DatumSet *set, int64 slot)
 {
