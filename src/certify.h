@@ -23,7 +23,8 @@ typedef struct Outcome
 	const char *column;			/* or NULL */
 	const char *severity;		/* NULL for a tier criterion */
 	bool		passed;
-	bool		waived;
+	bool		waived;			/* failed, but an active waiver made it pass */
+	int64		waiver_id;		/* the waiver, when waived */
 	bool		has_counts;
 	int64		element_count;
 	int64		unexpected_count;

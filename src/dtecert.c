@@ -21,6 +21,9 @@ void		_PG_init(void);
 /* How long a certificate is valid when the policy has no valid_for. */
 char	   *dtecert_default_valid_for = NULL;
 
+/* How long before expiry due() lists a certified dataset. */
+char	   *dtecert_renew_before = NULL;
+
 /* Failing values kept per failed check. */
 int			dtecert_sample_size = 20;
 
@@ -42,6 +45,15 @@ _PG_init(void)
 							   "A PostgreSQL interval, such as '7 days'.",
 							   &dtecert_default_valid_for,
 							   "7 days",
+							   PGC_USERSET,
+							   0,
+							   check_interval_guc, NULL, NULL);
+
+	DefineCustomStringVariable("dtecert.renew_before",
+							   "How long before its certificate expires a dataset is due for re-certification.",
+							   "A PostgreSQL interval, such as '1 hour'; dtecert.due() reads it.",
+							   &dtecert_renew_before,
+							   "1 hour",
 							   PGC_USERSET,
 							   0,
 							   check_interval_guc, NULL, NULL);

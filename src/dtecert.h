@@ -18,6 +18,7 @@
 
 /* GUCs (dtecert.c) */
 extern char *dtecert_default_valid_for;
+extern char *dtecert_renew_before;
 extern int	dtecert_sample_size;
 extern int	dtecert_exact_mem;
 
@@ -51,6 +52,8 @@ extern bool dtecert_try(dtecert_guarded_fn fn, void *arg, ErrorData **error);
 extern char *dtecert_dataset_name(Oid relid);
 extern Relation dtecert_open_dataset(Oid relid);
 extern void dtecert_lock_dataset(const char *dataset);
+extern bool dtecert_try_lock_dataset(const char *dataset);
+extern void dtecert_check_owner(Oid relid, const char *action);
 extern void dtecert_uuidv7(pg_uuid_t *uuid);
 extern char *dtecert_sha256_hex(const char *data, size_t len);
 extern char *dtecert_qualified_operator(Oid opno);

@@ -115,21 +115,6 @@ dtecert_current_policy(const char *dataset, int *version, MemoryContext mcxt)
 	return dtecert_parse_policy(spec, strlen(spec), mcxt);
 }
 
-/* Only the owner (or a member of the owning role, or a superuser). */
-static void
-check_dataset_owner(Relation rel, const char *dataset, const char *action)
-{
-#if PG_VERSION_NUM >= 160000
-	if (!object_ownercheck(RelationRelationId, RelationGetRelid(rel), GetUserId()))
-#else
-	if (!pg_class_ownercheck(RelationGetRelid(rel), GetUserId()))
-#endif
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to %s the policy of %s", action, dataset),
-				 errdetail("Only the owner of the table, a member of its owning role, or a superuser may do this.")));
-}
-
 static Relation
 open_dataset(FunctionCallInfo fcinfo)
 {
@@ -247,7 +232,8 @@ dtecert_set_policy(PG_FUNCTION_ARGS)
 	Policy	   *policy;
 	int			version;
 
-	check_dataset_owner(rel, dataset, "set");
+	dtecert_check_owner(RelationGetRelid(rel),
+						psprintf("set the policy of %s", dataset));
 	dtecert_check_not_null_arg(fcinfo, 1, "spec");
 	spec_text = PG_GETARG_TEXT_PP(1);
 	source = text_to_cstring(spec_text);
@@ -278,7 +264,8 @@ dtecert_drop_policy(PG_FUNCTION_ARGS)
 	char	   *dataset = dtecert_dataset_name(RelationGetRelid(rel));
 	int			version;
 
-	check_dataset_owner(rel, dataset, "drop");
+	dtecert_check_owner(RelationGetRelid(rel),
+						psprintf("drop the policy of %s", dataset));
 	SPI_connect();
 	MemoryContextSwitchTo(mcxt);
 	dtecert_lock_dataset(dataset);

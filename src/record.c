@@ -89,8 +89,8 @@ insert_certificate(Certificate *cert)
 static void
 insert_outcome(SPIPlanPtr plan, int64 certificate_id, int index, Outcome *o)
 {
-	Datum		values[15];
-	char		nulls[15];
+	Datum		values[16];
+	char		nulls[16];
 	int			ret;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -117,6 +117,8 @@ insert_outcome(SPIPlanPtr plan, int64 certificate_id, int index, Outcome *o)
 	values[13] = Int32GetDatum(o->scans);
 	values[14] = NULLABLE_TEXT(o->reason);
 	nulls[14] = NULL_FLAG(o->reason == NULL);
+	values[15] = Int64GetDatum(o->waiver_id);
+	nulls[15] = NULL_FLAG(!o->waived);
 
 	ret = SPI_execute_plan(plan, values, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
@@ -170,9 +172,9 @@ insert_samples(int64 certificate_id, Outcome *o, PolicySamples mode)
 void
 record_certificate(Certificate *cert)
 {
-	Oid			types[15] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+	Oid			types[16] = {INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 		BOOLOID, BOOLOID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT4OID,
-	TEXTOID};
+	TEXTOID, INT8OID};
 	SavedIdentity saved;
 	SPIPlanPtr	plan;
 	int			i;
@@ -183,10 +185,10 @@ record_certificate(Certificate *cert)
 		"INSERT INTO dtecert.check_results"
 		"  (certificate_id, check_index, check_name, kind, column_name, severity,"
 		"   passed, waived, element_count, unexpected_count, observed, expected,"
-		"   proven_by, scans, reason)"
+		"   proven_by, scans, reason, waiver_id)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-		"         $11::pg_catalog.jsonb, $12::pg_catalog.jsonb, $13, $14, $15)",
-		15, types);
+		"         $11::pg_catalog.jsonb, $12::pg_catalog.jsonb, $13, $14, $15, $16)",
+		16, types);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare to record check results: %s",
 			 SPI_result_code_string(SPI_result));

@@ -24,6 +24,7 @@
 #include "common/hashfn.h"
 #include "common/sha2.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -227,6 +228,35 @@ dtecert_lock_dataset(const char *dataset)
 	DirectFunctionCall2(pg_advisory_xact_lock_int4,
 						Int32GetDatum(DTECERT_LOCK_CLASS),
 						Int32GetDatum((int32) hash));
+}
+
+/* The same lock without waiting: false when another session holds it. */
+bool
+dtecert_try_lock_dataset(const char *dataset)
+{
+	uint32		hash = hash_bytes((const unsigned char *) dataset, strlen(dataset));
+
+	return DatumGetBool(DirectFunctionCall2(pg_try_advisory_xact_lock_int4,
+											Int32GetDatum(DTECERT_LOCK_CLASS),
+											Int32GetDatum((int32) hash)));
+}
+
+/*
+ * Only the owner of the relation (or a member of the owning role, or a
+ * superuser) may do what the sentence "permission denied to <action>" says.
+ */
+void
+dtecert_check_owner(Oid relid, const char *action)
+{
+#if PG_VERSION_NUM >= 160000
+	if (!object_ownercheck(RelationRelationId, relid, GetUserId()))
+#else
+	if (!pg_class_ownercheck(relid, GetUserId()))
+#endif
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s", action),
+				 errdetail("Only the owner of the table, a member of its owning role, or a superuser may do this.")));
 }
 
 /* A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random. */
