@@ -290,6 +290,10 @@ static const char *const freshness_fields[] = {"column", "max_age", NULL};
 static const char *const lineage_fields[] = {
 	"job", "inputs", "require_certified_inputs", NULL
 };
+static const char *const robustness_fields[] = {
+	"baseline", "columns", "psi_max", "null_rate_change_max",
+	"row_count_change_max", NULL
+};
 
 /* Parameters of each kind: its own, then the common ones. */
 #define COMMON_FIELDS "name", "severity", "mostly", "where", NULL
@@ -1389,6 +1393,68 @@ parse_lineage(ParseCtx *ctx, const Node *node)
 	p->has_lineage = true;
 }
 
+/* A robustness limit: a number >= 0 (<= 1 for a rate), when present. */
+static void
+parse_limit(ParseCtx *ctx, const Node *node, const char *name, bool is_rate,
+			bool *has, double *limit)
+{
+	const Node *value = field(node, name);
+	const char *path;
+
+	if (value == NULL || is_null(value))
+		return;
+	path = pol_printf(ctx, "robustness.%s", name);
+	*limit = get_number(ctx, value, path);
+	if (*limit < 0 || (is_rate && *limit > 1))
+		invalid(ctx, value, path, NULL, is_rate ? "must be between 0 and 1" :
+				"must not be negative");
+	*has = true;
+}
+
+static void
+parse_robustness(ParseCtx *ctx, const Node *node)
+{
+	Policy	   *p = ctx->pol;
+	const Node *columns;
+	const Node *value;
+	int			i;
+	int			dup;
+
+	check_mapping(ctx, node, "robustness", robustness_fields);
+	p->robustness_baseline = "last_certified";
+	if ((value = field(node, "baseline")) != NULL && !is_null(value))
+	{
+		p->robustness_baseline = get_string(ctx, value, "robustness.baseline", false);
+		if (strcmp(p->robustness_baseline, "last_certified") != 0)
+			fail_node(ctx, POLICY_ERR_UNSUPPORTED, value, "robustness.baseline", NULL,
+					  "only \"last_certified\" is supported as a baseline yet");
+	}
+	columns = required(ctx, node, "robustness", "columns");
+	if (columns->type != NODE_SEQUENCE || columns->nitems == 0)
+		invalid(ctx, columns, "robustness.columns", NULL, "expected a non-empty list");
+	p->nrobustness_columns = columns->nitems;
+	p->robustness_columns = pol_alloc(ctx, (size_t) columns->nitems * sizeof(char *));
+	for (i = 0; i < columns->nitems; i++)
+		p->robustness_columns[i] =
+			get_string(ctx, columns->items[i],
+					   path_index(ctx, "robustness.columns", i), false);
+	dup = find_duplicate(ctx, p->robustness_columns, p->nrobustness_columns);
+	if (dup >= 0)
+		invalid(ctx, columns->items[dup], path_index(ctx, "robustness.columns", dup),
+				NULL, "duplicate column \"%s\"", p->robustness_columns[dup]);
+	parse_limit(ctx, node, "psi_max", false, &p->has_psi_max, &p->psi_max);
+	parse_limit(ctx, node, "null_rate_change_max", true,
+				&p->has_null_rate_change_max, &p->null_rate_change_max);
+	parse_limit(ctx, node, "row_count_change_max", false,
+				&p->has_row_count_change_max, &p->row_count_change_max);
+	if (!p->has_psi_max && !p->has_null_rate_change_max &&
+		!p->has_row_count_change_max)
+		invalid(ctx, node, "robustness",
+				"Set psi_max (0.25 is the usual limit), null_rate_change_max or row_count_change_max.",
+				"robustness needs at least one limit");
+	p->has_robustness = true;
+}
+
 /* ----------------------------------------------------------------
  * Checks
  * ----------------------------------------------------------------
@@ -2096,6 +2162,11 @@ parse_top_field(ParseCtx *ctx, const Node *key, const Node *value)
 	}
 	else if (strcmp(k, "lineage") == 0)
 		parse_lineage(ctx, value);
+	else if (strcmp(k, "robustness") == 0)
+	{
+		ctx->has_section[1] = true;
+		parse_robustness(ctx, value);
+	}
 	else
 	{
 		/* a section of the high tier: refused after the tier rules */
@@ -2202,9 +2273,9 @@ parse_policy(ParseCtx *ctx, const Node *root)
 				  ctx->unsupported_key->text, NULL,
 				  "\"%s\" is not supported yet", ctx->unsupported_key->text);
 	if (!p->has_schema && !p->has_freshness && p->nchecks == 0 &&
-		!p->has_lineage)
+		!p->has_lineage && !p->has_robustness)
 		invalid(ctx, root, "",
-				"Declare at least one of schema, freshness, checks or lineage.",
+				"Declare at least one of schema, freshness, checks, lineage or robustness.",
 				"policy is empty");
 }
 
@@ -2595,6 +2666,38 @@ emit_lineage(ParseCtx *ctx, const Policy *p)
 	emit_raw(ctx, "}");
 }
 
+/* A limit, or null when absent. */
+static void
+emit_limit(ParseCtx *ctx, bool has, double limit)
+{
+	if (has)
+		emit_number(ctx, limit);
+	else
+		emit_raw(ctx, "null");
+}
+
+static void
+emit_robustness(ParseCtx *ctx, const Policy *p)
+{
+	if (!p->has_robustness)
+	{
+		emit_raw(ctx, "null");
+		return;
+	}
+	emit_raw(ctx, "{");
+	emit_key(ctx, "baseline", true);
+	emit_string(ctx, p->robustness_baseline);
+	emit_key(ctx, "columns", false);
+	emit_string_array(ctx, p->robustness_columns, p->nrobustness_columns);
+	emit_key(ctx, "psi_max", false);
+	emit_limit(ctx, p->has_psi_max, p->psi_max);
+	emit_key(ctx, "null_rate_change_max", false);
+	emit_limit(ctx, p->has_null_rate_change_max, p->null_rate_change_max);
+	emit_key(ctx, "row_count_change_max", false);
+	emit_limit(ctx, p->has_row_count_change_max, p->row_count_change_max);
+	emit_raw(ctx, "}");
+}
+
 static void
 emit_freshness(ParseCtx *ctx, const Policy *p)
 {
@@ -2653,6 +2756,8 @@ emit_policy(ParseCtx *ctx)
 	emit_raw(ctx, "]");
 	emit_key(ctx, "lineage", false);
 	emit_lineage(ctx, p);
+	emit_key(ctx, "robustness", false);
+	emit_robustness(ctx, p);
 	emit_raw(ctx, "}");
 
 	json = pol_alloc(ctx, ctx->out.len + 1);

@@ -239,6 +239,22 @@ typedef struct Policy
 	int			nlineage_inputs;
 	bool		require_certified_inputs;
 
+	/*
+	 * robustness: drift of these columns against the baseline (the last
+	 * certified certificate's profile).  A limit that is absent is not
+	 * checked; at least one is present.
+	 */
+	bool		has_robustness;
+	const char *robustness_baseline;	/* "last_certified" */
+	const char **robustness_columns;
+	int			nrobustness_columns;
+	bool		has_psi_max;
+	double		psi_max;
+	bool		has_null_rate_change_max;
+	double		null_rate_change_max;
+	bool		has_row_count_change_max;
+	double		row_count_change_max;
+
 	/* The whole policy as canonical JSON (see policy_parse). */
 	const char *normalized_json;
 

@@ -310,7 +310,7 @@ static const char design_normal[] =
 "\"table\": \"public.customers\", \"to\": \"id\", \"severity\": \"error\"}}, "
 "{\"sql\": {\"name\": \"no_future_orders\", \"failing_rows\": \"ordered_at > now()\", \"severity\": \"error\"}}], "
 "\"lineage\": {\"job\": \"customer_orders_pipeline\", \"inputs\": [\"raw.orders_raw\"], "
-"\"require_certified_inputs\": false}}";
+"\"require_certified_inputs\": false}, \"robustness\": null}";
 
 static void
 test_design_example(void)
@@ -568,7 +568,8 @@ test_top_level(void)
 				  "\"min_score\": 1, \"valid_for\": null, \"owner\": null, "
 				  "\"samples\": \"values\", \"schema\": null, \"freshness\": null, "
 				  "\"checks\": [{\"not_null\": {\"name\": \"not_null(a)\", "
-				  "\"column\": \"a\", \"severity\": \"error\"}}], \"lineage\": null}") == 0,
+				  "\"column\": \"a\", \"severity\": \"error\"}}], \"lineage\": null, "
+				  "\"robustness\": null}") == 0,
 		   "normal form of a minimal policy");
 	policy_free(p);
 
@@ -1169,7 +1170,7 @@ static const char catalog_normal[] =
 "\"severity\": \"error\"}}, "
 "{\"increasing\": {\"name\": \"increasing(b)\", \"column\": \"b\", \"strictly\": true, "
 "\"order_by\": [\"ts\"], \"severity\": \"error\", \"where\": \"b > 0\"}}], "
-"\"lineage\": null}";
+"\"lineage\": null, \"robustness\": null}";
 
 static bool
 text_is(const char *got, const char *want)
@@ -1634,16 +1635,63 @@ test_tiers(void)
 		  POLICY_ERR_INVALID, "tier", "tier high requires the robustness section");
 	error_at("tier high with all sections: not supported yet",
 			 "tier: high\nchecks: [{not_null: a}]\nlineage: {job: j, inputs: []}\n"
-			 "robustness: {psi_max: 0.25}\nfairness: {label: y}\nexplainability: {model_card: x}\n",
-			 POLICY_ERR_UNSUPPORTED, "robustness",
-			 "\"robustness\" is not supported yet", 4, 1);
+			 "robustness: {columns: [a], psi_max: 0.25}\nfairness: {label: y}\n"
+			 "explainability: {model_card: x}\n",
+			 POLICY_ERR_UNSUPPORTED, "fairness",
+			 "\"fairness\" is not supported yet", 5, 1);
 	error("fairness at tier low", "tier: low\nchecks: [{not_null: a}]\nfairness: {label: y}\n",
 		  POLICY_ERR_UNSUPPORTED, "fairness", "\"fairness\" is not supported yet");
-	error("robustness without a tier", "checks: [{not_null: a}]\nrobustness: {psi_max: 0.2}\n",
-		  POLICY_ERR_UNSUPPORTED, "robustness", "\"robustness\" is not supported yet");
+	error("robustness without columns", "checks: [{not_null: a}]\nrobustness: {psi_max: 0.2}\n",
+		  POLICY_ERR_INVALID, "robustness", "missing required field \"columns\"");
 	error("a field error comes before unsupported",
 		  "fairness: {label: y}\ntier: low\nmin_score: 2\n",
 		  POLICY_ERR_INVALID, "min_score", "must be between 0 and 1");
+}
+
+static void
+test_robustness(void)
+{
+	Policy	   *p;
+
+	p = valid("robustness at any tier",
+			  "tier: low\nrobustness: {columns: [a, \"B c\"], psi_max: 0.25, "
+			  "null_rate_change_max: 0.05}\n");
+	ok(p && p->has_robustness && p->nrobustness_columns == 2 &&
+	   strcmp(p->robustness_columns[1], "B c") == 0 &&
+	   strcmp(p->robustness_baseline, "last_certified") == 0 &&
+	   p->has_psi_max && p->psi_max == 0.25 && p->has_null_rate_change_max &&
+	   p->null_rate_change_max == 0.05 && !p->has_row_count_change_max,
+	   "robustness: columns, limits and the default baseline");
+	if (p)
+		ok(strstr(p->normalized_json,
+				  "\"robustness\": {\"baseline\": \"last_certified\", \"columns\": [\"a\", \"B c\"], "
+				  "\"psi_max\": 0.25, \"null_rate_change_max\": 0.05, "
+				  "\"row_count_change_max\": null}") != NULL,
+		   "robustness: normal form");
+	policy_free(p);
+	same("robustness: the normal form reads back",
+		 "robustness: {columns: [x], row_count_change_max: 0.5}\n",
+		 "robustness: {baseline: last_certified, columns: [x], psi_max: null, "
+		 "null_rate_change_max: null, row_count_change_max: 0.5}\n");
+
+	error("robustness: no limit", "robustness: {columns: [x]}\n",
+		  POLICY_ERR_INVALID, "robustness", "robustness needs at least one limit");
+	error("robustness: empty columns", "robustness: {columns: [], psi_max: 1}\n",
+		  POLICY_ERR_INVALID, "robustness.columns", "expected a non-empty list");
+	error("robustness: duplicate column", "robustness: {columns: [x, x], psi_max: 1}\n",
+		  POLICY_ERR_INVALID, "robustness.columns[1]", "duplicate column \"x\"");
+	error("robustness: negative psi_max", "robustness: {columns: [x], psi_max: -0.1}\n",
+		  POLICY_ERR_INVALID, "robustness.psi_max", "must not be negative");
+	error("robustness: a rate above 1",
+		  "robustness: {columns: [x], null_rate_change_max: 1.5}\n",
+		  POLICY_ERR_INVALID, "robustness.null_rate_change_max", "must be between 0 and 1");
+	error("robustness: psi_max not a number", "robustness: {columns: [x], psi_max: lots}\n",
+		  POLICY_ERR_INVALID, "robustness.psi_max", "expected a number");
+	error("robustness: unknown field", "robustness: {columns: [x], psi_max: 1, bins: 10}\n",
+		  POLICY_ERR_INVALID, "robustness", "unknown field \"bins\"");
+	error("robustness: a reference table baseline is not supported yet",
+		  "robustness: {baseline: public.reference, columns: [x], psi_max: 1}\n",
+		  POLICY_ERR_UNSUPPORTED, "robustness.baseline", "only \"last_certified\"");
 }
 
 static void
@@ -1691,6 +1739,7 @@ main(void)
 	test_catalog_forms();
 	test_catalog_errors();
 	test_tiers();
+	test_robustness();
 	test_names();
 	printf("1..%d\n", ntests);
 	if (nfailed > 0)
