@@ -49,7 +49,7 @@ AS $$
 			SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = reached.oid) x
 	)
 	SELECT md5(string_agg(c.oid::text || ':' || c.relfilenode::text, ','
-						  ORDER BY c.oid)) FILTER (WHERE c.relkind IN ('r', 'm')),
+						  ORDER BY c.oid) FILTER (WHERE c.relkind IN ('r', 'm'))),
 		   sum(pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid)
 			   + pg_stat_get_tuples_deleted(c.oid)) FILTER (WHERE c.relkind IN ('r', 'm')),
 		   (SELECT md5(string_agg(quote_ident(a.attname) || ' '
@@ -211,7 +211,7 @@ SELECT p.dataset,
 /* ------------------------------------------------------------------------
  * Scheduling: what is due, and a procedure that re-certifies it.
  */
-CREATE FUNCTION dtecert.due()
+CREATE FUNCTION dtecert.due(for_dataset regclass DEFAULT NULL)
 RETURNS TABLE (dataset text, why text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -255,15 +255,63 @@ BEGIN
 			   END AS why) w
 	 WHERE p.spec IS NOT NULL
 	   AND r.rel IS NOT NULL
+	   AND (for_dataset IS NULL OR r.rel = for_dataset)
 	   AND w.why IS NOT NULL
 	 ORDER BY p.dataset;
 END
 $$;
-COMMENT ON FUNCTION dtecert.due() IS
-	'datasets a scheduler should re-certify now, and why (reads no table data)';
+COMMENT ON FUNCTION dtecert.due(regclass) IS
+	'datasets a scheduler should re-certify now, and why (reads no table data); for_dataset: just that one';
 
 CREATE PROCEDURE dtecert.recertify_due(max_datasets integer DEFAULT NULL)
 AS 'MODULE_PATHNAME', 'dtecert_recertify_due'
 LANGUAGE C;
 COMMENT ON PROCEDURE dtecert.recertify_due(integer) IS
 	're-certifies what due() lists, committing after each dataset; skips datasets being certified';
+
+/* ------------------------------------------------------------------------
+ * Drift: distributions counted in the shared scan against bins fixed
+ * before it (the baseline's, and this run's own from a sample).
+ */
+CREATE FUNCTION dtecert.bins_trans(internal, float8, float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_bins_trans'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.categories_trans(internal, text, text[])
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_categories_trans'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.bins_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_bins_combine'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.bins_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'dtecert_bins_serialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.bins_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_bins_deserialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.bins_final(internal)
+RETURNS bigint[] AS 'MODULE_PATHNAME', 'dtecert_bins_final'
+LANGUAGE C PARALLEL SAFE;
+
+CREATE AGGREGATE dtecert.bins_agg(float8, float8[]) (
+	SFUNC = dtecert.bins_trans,
+	STYPE = internal,
+	COMBINEFUNC = dtecert.bins_combine,
+	SERIALFUNC = dtecert.bins_serialize,
+	DESERIALFUNC = dtecert.bins_deserialize,
+	FINALFUNC = dtecert.bins_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dtecert.bins_agg(float8, float8[]) IS
+	'counts [NULL, below e1, [e1,e2), ..., [e(m-1),em], above em] for edges e1 < ... < em';
+
+CREATE AGGREGATE dtecert.categories_agg(text, text[]) (
+	SFUNC = dtecert.categories_trans,
+	STYPE = internal,
+	COMBINEFUNC = dtecert.bins_combine,
+	SERIALFUNC = dtecert.bins_serialize,
+	DESERIALFUNC = dtecert.bins_deserialize,
+	FINALFUNC = dtecert.bins_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dtecert.categories_agg(text, text[]) IS
+	'counts [NULL, any other value, c1, ..., ck] for categories c1 ... ck';

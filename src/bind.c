@@ -910,6 +910,23 @@ bind_lineage(BindState *st)
 						   err);
 }
 
+static void
+bind_robustness(BindState *st)
+{
+	BoundPolicy *bp = st->bp;
+	Policy	   *p = bp->policy;
+	int			i;
+
+	if (!p->has_robustness)
+		return;
+	bp->robustness_columns = palloc0(sizeof(BoundColumn) * p->nrobustness_columns);
+	for (i = 0; i < p->nrobustness_columns; i++)
+		if (!bind_column(st->rel, p->robustness_columns[i], &bp->robustness_columns[i]) &&
+			bp->robustness_error == NULL)
+			bp->robustness_error = missing_column(st, psprintf("robustness.columns[%d]", i),
+												  p->robustness_columns[i]);
+}
+
 BoundPolicy *
 bind_policy(Policy *policy, Relation rel, bool strict)
 {
@@ -940,6 +957,7 @@ bind_policy(Policy *policy, Relation rel, bool strict)
 	bind_schema(&st);
 	bind_freshness(&st);
 	bind_lineage(&st);
+	bind_robustness(&st);
 
 	bp->nchecks = policy->nchecks;
 	bp->checks = palloc0(sizeof(BoundCheck) * Max(policy->nchecks, 1));

@@ -96,6 +96,9 @@ typedef struct BoundPolicy
 	char	   *freshness_error;
 	Datum		max_age;		/* Interval * */
 	Datum		valid_for;		/* Interval * */
+
+	BoundColumn *robustness_columns;	/* one per robustness.columns */
+	char	   *robustness_error;	/* a column that does not exist */
 } BoundPolicy;
 
 extern BoundPolicy *bind_policy(Policy *policy, Relation rel, bool strict);

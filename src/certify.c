@@ -18,6 +18,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "pgstat.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -29,9 +30,11 @@
 #include "bind.h"
 #include "certify.h"
 #include "dtecert.h"
+#include "lifecycle.h"
 #include "outcome.h"
 #include "plan.h"
 #include "proof.h"
+#include "robustness.h"
 
 PG_FUNCTION_INFO_V1(dtecert_certify);
 PG_FUNCTION_INFO_V1(dtecert_explain);
@@ -339,6 +342,9 @@ evaluate_criteria(BoundPolicy *bp, Relation rel, ScanPlan *plan,
 						  &criteria[CRITERION_FRESHNESS]);
 	if (p->has_lineage)
 		outcome_lineage(bp, &outcomes[n++], &criteria[CRITERION_LINEAGE]);
+	if (p->has_robustness)
+		robustness_outcome(bp, plan, result, &outcomes[n++],
+						   &criteria[CRITERION_ROBUSTNESS]);
 	return n;
 }
 
@@ -374,6 +380,30 @@ result_tuple(FunctionCallInfo fcinfo, Certificate *cert)
 	return heap_form_tuple(desc, values, nulls);
 }
 
+/*
+ * What tells a later change without a scan (dtecert.relation_state()),
+ * read before the scan so that a change made during it counts as a change.
+ */
+static void
+read_relation_state(Certificate *cert)
+{
+	Oid			argtypes[1] = {REGCLASSOID};
+	Datum		args[1] = {ObjectIdGetDatum(cert->relid)};
+	int			ret;
+
+	/* the statistics system's counters as they are now, not as cached */
+	pgstat_clear_snapshot();
+	ret = SPI_execute_with_args("SELECT storage_digest, modifications, schema_digest"
+								"  FROM dtecert.relation_state($1)",
+								1, argtypes, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the state of %s: %s", cert->dataset,
+			 SPI_result_code_string(ret));
+	cert->storage_digest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	cert->modifications = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	cert->schema_digest = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+}
+
 Datum
 dtecert_certify(PG_FUNCTION_ARGS)
 {
@@ -388,6 +418,8 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	int			ncriteria;
 	bool		with_samples;
 	int			pinned;
+	char	   *old_status;
+	TimestampTz waivers_expire;
 
 	dtecert_check_not_null_arg(fcinfo, 0, "dataset");
 	rel = dtecert_open_dataset(PG_GETARG_OID(0));
@@ -417,6 +449,7 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	bp = bind_policy(policy, rel, false);
 	prove_checks(bp, rel);
 	plan = plan_scan(bp, with_samples);
+	read_relation_state(&cert);
 	cert.issued_at = GetCurrentTimestamp();
 	result = run_as_owner(bp, &plan->query);
 	profile_read_counts(plan, result);
@@ -425,7 +458,11 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	ncriteria = evaluate_criteria(bp, rel, plan, result, cert.issued_at,
 								  cert.outcomes, criteria);
 	evaluate_checks(bp, rel, plan, result, cert.outcomes + ncriteria);
+	waivers_expire = lifecycle_apply_waivers(cert.dataset, cert.issued_at,
+											 cert.outcomes + ncriteria,
+											 bp->nchecks);
 	cert.profile = profile_json(plan, result);
+	cert.distributions = robustness_distributions(plan, result);
 	cert.samples = policy->samples;
 	cert.noutcomes = ncriteria + bp->nchecks;
 	decide_verdict(policy, cert.outcomes + ncriteria, bp->nchecks, criteria,
@@ -435,8 +472,14 @@ dtecert_certify(PG_FUNCTION_ARGS)
 		cert.valid_until = DatumGetTimestampTz(
 			DirectFunctionCall2(timestamptz_pl_interval,
 								TimestampTzGetDatum(cert.issued_at), bp->valid_for));
+	/* a certificate resting on a waiver is valid no longer than the waiver */
+	if (cert.verdict.certified && waivers_expire != 0 &&
+		waivers_expire < cert.valid_until)
+		cert.valid_until = waivers_expire;
 	dtecert_uuidv7(&cert.run_id);
+	old_status = lifecycle_status(cert.dataset);
 	record_certificate(&cert);
+	lifecycle_announce(cert.dataset, old_status, cert.verdict.status);
 
 	dtecert_unpin_settings(pinned);
 	SPI_finish();

@@ -45,6 +45,7 @@ typedef enum Criterion
 	CRITERION_FRESHNESS,
 	CRITERION_QUALITY,
 	CRITERION_LINEAGE,
+	CRITERION_ROBUSTNESS,
 	CRITERION_COUNT
 } Criterion;
 
@@ -81,6 +82,11 @@ typedef struct Certificate
 	const char *issued_by;
 	Verdict		verdict;
 	const char *profile;		/* JSON */
+	const char *distributions;	/* JSON: robustness bins, or NULL */
+	/* relation_state() before the scan: what tells a later change */
+	char	   *storage_digest;
+	char	   *modifications;
+	char	   *schema_digest;
 	PolicySamples samples;		/* how samples are kept */
 	Outcome    *outcomes;		/* criteria first, then checks */
 	int			noutcomes;

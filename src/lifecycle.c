@@ -332,6 +332,26 @@ dtecert_waive(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(id);
 }
 
+/* Did the dataset's latest record pass check_name only by a waiver? */
+static bool
+current_certificate_waived(const char *dataset, const char *check_name)
+{
+	Oid			argtypes[2] = {TEXTOID, TEXTOID};
+	Datum		args[2] = {CStringGetTextDatum(dataset), CStringGetTextDatum(check_name)};
+	int			ret;
+
+	ret = SPI_execute_with_args("SELECT 1 FROM dtecert.check_results r"
+								" WHERE r.certificate_id OPERATOR(pg_catalog.=)"
+								"       (SELECT max(c.certificate_id) FROM dtecert.certificates c"
+								"         WHERE c.dataset OPERATOR(pg_catalog.=) $1)"
+								"   AND r.check_name OPERATOR(pg_catalog.=) $2 AND r.waived",
+								2, argtypes, args, NULL, false, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read the results of %s: %s", dataset,
+			 SPI_result_code_string(ret));
+	return SPI_processed > 0;
+}
+
 /* dtecert.unwaive(dataset, check_name): ends the check's active waiver. */
 Datum
 dtecert_unwaive(PG_FUNCTION_ARGS)
@@ -358,15 +378,26 @@ dtecert_unwaive(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("check \"%s\" of %s has no waiver", check_name, dataset)));
+	/* the accepted risk is withdrawn: a certificate resting on it falls */
+	if (current_certificate_waived(dataset, check_name))
+		lifecycle_revoke(dataset, psprintf("the waiver of check \"%s\" ended", check_name));
 	SPI_finish();
 	relation_close(rel, NoLock);
 	PG_RETURN_VOID();
 }
 
-void
+/* The earlier of two times, where 0 means none. */
+static TimestampTz
+earlier(TimestampTz a, TimestampTz b)
+{
+	return (a == 0 || b < a) ? b : a;
+}
+
+TimestampTz
 lifecycle_apply_waivers(const char *dataset, TimestampTz at, Outcome *checks,
 						int nchecks)
 {
+	TimestampTz first_expiry = 0;
 	Oid			argtypes[2] = {TEXTOID, TIMESTAMPTZOID};
 	Datum		args[2];
 	uint64		row;
@@ -375,7 +406,7 @@ lifecycle_apply_waivers(const char *dataset, TimestampTz at, Outcome *checks,
 
 	args[0] = CStringGetTextDatum(dataset);
 	args[1] = TimestampTzGetDatum(at);
-	ret = SPI_execute_with_args("SELECT check_name, waiver_id FROM dtecert.waivers"
+	ret = SPI_execute_with_args("SELECT check_name, waiver_id, expires_at FROM dtecert.waivers"
 								" WHERE dataset OPERATOR(pg_catalog.=) $1"
 								"   AND ended_at IS NULL"
 								"   AND expires_at OPERATOR(pg_catalog.>) $2",
@@ -400,7 +431,12 @@ lifecycle_apply_waivers(const char *dataset, TimestampTz at, Outcome *checks,
 				checks[i].passed = true;
 				checks[i].waived = true;
 				checks[i].waiver_id = waiver_id;
+				first_expiry = earlier(first_expiry,
+									   DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[row],
+																		 SPI_tuptable->tupdesc,
+																		 3, &isnull)));
 			}
 		}
 	}
+	return first_expiry;
 }

@@ -36,9 +36,11 @@ extern int64 lifecycle_revoke(const char *dataset, const char *reason);
 
 /*
  * Checks of the dataset waived at the given time: a failed check with an
- * active waiver counts as passed and is flagged waived.
+ * active waiver counts as passed and is flagged waived.  Returns when the
+ * first of the waivers used expires (0 when none was used): a certificate
+ * that rests on a waiver is valid no longer than the waiver.
  */
-extern void lifecycle_apply_waivers(const char *dataset, TimestampTz at,
+extern TimestampTz lifecycle_apply_waivers(const char *dataset, TimestampTz at,
 									Outcome *checks, int nchecks);
 
 #endif							/* DTECERT_LIFECYCLE_H */

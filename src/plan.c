@@ -28,6 +28,7 @@
 
 #include "dtecert.h"
 #include "plan.h"
+#include "robustness.h"
 
 static void
 query_init(SqlQuery *q)
@@ -40,7 +41,7 @@ query_init(SqlQuery *q)
 }
 
 /* Add a parameter; returns its placeholder, "$n". */
-static char *
+char *
 query_param(SqlQuery *q, Oid type, Datum value)
 {
 	if (q->nparams == q->maxparams)
@@ -699,6 +700,7 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 	plan_schema_nulls(plan, bp, rel);
 	for (i = 0; i < bp->nchecks; i++)
 		plan_check(plan, bp, i, exact_limit);
+	robustness_plan(plan, bp, rel);
 
 	appendStringInfo(&plan->query.sql, "\n  FROM %s", bp->relation_sql);
 	relation_close(rel, NoLock);

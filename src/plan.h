@@ -104,6 +104,7 @@ typedef struct ScanPlan
 	int64		expected_rows;	/* the planner's estimate of the table's rows */
 	int			nprofile;
 	ProfileColumn *profile;
+	struct RobustnessPlan *robustness;	/* NULL: no robustness section */
 } ScanPlan;
 
 /* The one row the shared scan returns. */
@@ -119,6 +120,7 @@ extern int64 scan_count(ScanResult *result, int column);
 extern int64 scan_count_ref(ScanPlan *plan, ScanResult *result, CountRef ref);
 extern Datum scan_value(ScanResult *result, int column, bool *isnull);
 extern int	plan_add_column(ScanPlan *plan, const char *aggregate_sql);
+extern char *query_param(SqlQuery *q, Oid type, Datum value);
 
 /* profile.c */
 extern void profile_plan(ScanPlan *plan, Relation rel);

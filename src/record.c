@@ -37,11 +37,11 @@ static int64
 insert_certificate(Certificate *cert)
 {
 	Verdict    *v = &cert->verdict;
-	Oid			types[17] = {TEXTOID, OIDOID, INT4OID, UUIDOID, TIMESTAMPTZOID,
+	Oid			types[21] = {TEXTOID, OIDOID, INT4OID, UUIDOID, TIMESTAMPTZOID,
 		TIMESTAMPTZOID, TEXTOID, TEXTOID, BOOLOID, NUMERICOID, INT4OID, INT4OID,
-	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[17];
-	char		nulls[17];
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[21];
+	char		nulls[21];
 	bool		isnull;
 	int			ret;
 
@@ -70,16 +70,28 @@ insert_certificate(Certificate *cert)
 	values[15] = CStringGetTextDatum(cert->issued_by);
 	values[16] = NULLABLE_TEXT(cert->profile);
 	nulls[16] = NULL_FLAG(cert->profile == NULL);
+	values[17] = NULLABLE_TEXT(cert->storage_digest);
+	nulls[17] = NULL_FLAG(cert->storage_digest == NULL);
+	values[18] = NULLABLE_TEXT(cert->modifications);
+	nulls[18] = NULL_FLAG(cert->modifications == NULL);
+	values[19] = NULLABLE_TEXT(cert->schema_digest);
+	nulls[19] = NULL_FLAG(cert->schema_digest == NULL);
+	values[20] = NULLABLE_TEXT(cert->distributions);
+	nulls[20] = NULL_FLAG(cert->distributions == NULL);
 
 	ret = SPI_execute_with_args(
 		"INSERT INTO dtecert.certificates"
 		"  (dataset, relation_oid, policy_version, run_id, issued_at, valid_until,"
 		"   tier_required, tier_achieved, certified, quality_score, checks_passed,"
-		"   checks_failed, status, reason, version_label, issued_by, profile)"
+		"   checks_failed, status, reason, version_label, issued_by, profile,"
+		"   storage_digest, modifications, schema_digest)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-		"         $17::pg_catalog.jsonb)"
+		"         $17::pg_catalog.jsonb OPERATOR(pg_catalog.||) CASE WHEN $21 IS NULL"
+		"           THEN '{}'::pg_catalog.jsonb"
+		"           ELSE pg_catalog.jsonb_build_object('distributions', $21::pg_catalog.jsonb) END,"
+		"         $18, $19::pg_catalog.int8, $20)"
 		" RETURNING certificate_id",
-		17, types, values, nulls, false, 1);
+		21, types, values, nulls, false, 1);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not record the certificate: %s", SPI_result_code_string(ret));
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,

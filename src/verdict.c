@@ -19,7 +19,7 @@
 #include "certify.h"
 
 static const char *const criterion_names[CRITERION_COUNT] = {
-	"schema", "freshness", "quality", "lineage"
+	"schema", "freshness", "quality", "lineage", "robustness"
 };
 
 static bool
@@ -86,6 +86,20 @@ tier_achieved(CriterionState *criteria)
 	return medium ? TIER_MEDIUM : low ? TIER_LOW : TIER_NONE;
 }
 
+/* Drifted: robustness is the only declared criterion that failed. */
+static bool
+only_drift(CriterionState *criteria)
+{
+	int			i;
+
+	if (holds_if_declared(&criteria[CRITERION_ROBUSTNESS]))
+		return false;
+	for (i = 0; i < CRITERION_COUNT; i++)
+		if (i != CRITERION_ROBUSTNESS && !holds_if_declared(&criteria[i]))
+			return false;
+	return true;
+}
+
 static char *
 failure_reason(CriterionState *criteria, Verdict *v)
 {
@@ -105,7 +119,7 @@ failure_reason(CriterionState *criteria, Verdict *v)
 		appendStringInfo(&buf, "tier %s required, %s achieved",
 						 policy_tier_name(v->required),
 						 v->achieved ? policy_tier_name(v->achieved) : "none");
-	return psprintf("failed: %s", buf.data);
+	return psprintf("%s: %s", v->status, buf.data);
 }
 
 void
@@ -126,6 +140,8 @@ decide_verdict(Policy *policy, Outcome *checks, int nchecks,
 		TIER_NONE : tier_achieved(criteria);
 	v->certified = all_declared_passed && !v->critical_failed &&
 		v->achieved >= v->required;
-	v->status = v->certified ? "certified" : "failed";
+	v->status = v->certified ? "certified" :
+		(!v->critical_failed && v->achieved >= v->required && only_drift(criteria)) ?
+		"drifted" : "failed";
 	v->reason = v->certified ? NULL : failure_reason(criteria, v);
 }
