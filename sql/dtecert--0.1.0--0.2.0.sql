@@ -207,6 +207,8 @@ SELECT p.dataset,
 			 ELSE c.reason
 		   END AS reason) s
  WHERE p.spec IS NOT NULL;
+-- 0.1.0 left it to superusers; every role that may certify reads it
+GRANT SELECT ON dtecert.status TO PUBLIC;
 
 /* ------------------------------------------------------------------------
  * Scheduling: what is due, and a procedure that re-certifies it.
@@ -245,8 +247,19 @@ BEGIN
 				 WHEN c.schema_digest IS DISTINCT FROM s.schema_digest THEN 'columns changed'
 				 WHEN c.storage_digest IS DISTINCT FROM s.storage_digest THEN 'data rewritten'
 				 WHEN c.modifications IS DISTINCT FROM s.modifications THEN 'data changed'
+				 WHEN c.status <> 'certified' AND EXISTS (
+						SELECT 1
+						  FROM dtecert.waivers wv
+						  JOIN dtecert.check_results cr
+							ON cr.certificate_id = c.certificate_id
+						   AND cr.check_name = wv.check_name AND NOT cr.passed
+						 WHERE wv.dataset = p.dataset AND wv.ended_at IS NULL
+						   AND wv.expires_at > now() AND wv.waived_at > c.issued_at)
+				   THEN 'waiver granted'
 				 WHEN c.status = 'certified' AND c.valid_until <= now() THEN 'expired'
-				 WHEN c.status = 'certified' AND c.valid_until <= now() + renew_before
+				 -- renewal starts renew_before ahead, but not before half the lifetime
+				 WHEN c.status = 'certified'
+					  AND c.valid_until - least(renew_before, (c.valid_until - c.issued_at) / 2) <= now()
 				   THEN 'expires within dtecert.renew_before'
 				 WHEN c.status <> 'certified'
 					  AND c.issued_at + coalesce((p.spec ->> 'valid_for')::interval,

@@ -349,11 +349,11 @@ typedef struct Drift
 } Drift;
 
 static void
-drift_problem(Drift *d, const char *fmt, const char *column, double value, double limit)
+drift_problem(Drift *d, const char *problem)
 {
 	if (d->problems.len > 0)
 		appendStringInfoString(&d->problems, "; ");
-	appendStringInfo(&d->problems, fmt, column, value, limit);
+	appendStringInfoString(&d->problems, problem);
 }
 
 /* One column's comparison with the baseline, appended to the observations. */
@@ -376,8 +376,11 @@ compare_column(Policy *p, RobustColumn *rc, ScanResult *result, Drift *d)
 	appendStringInfoString(&d->observed, ", \"psi\": ");
 	if (base_total == 0 || cur_total == 0)
 	{
-		/* no rows on one side: the row count change says it */
+		/* rows on one side only: as far apart as two distributions get */
 		appendStringInfoString(&d->observed, "null}");
+		if (p->has_psi_max && base_total != cur_total)
+			drift_problem(d, psprintf("%s: %s rows to compare", rc->column->name,
+									  cur_total == 0 ? "no" : "no baseline"));
 		return;
 	}
 	value_psi = psi(base, cur, nbase);
@@ -393,11 +396,13 @@ compare_column(Policy *p, RobustColumn *rc, ScanResult *result, Drift *d)
 	appendStringInfoChar(&d->observed, '}');
 
 	if (p->has_psi_max && value_psi > p->psi_max)
-		drift_problem(d, "%s: PSI %.3g > %g", rc->column->name, value_psi, p->psi_max);
+		drift_problem(d, psprintf("%s: PSI %.3g > %g", rc->column->name, value_psi,
+								  p->psi_max));
 	if (p->has_null_rate_change_max &&
 		fabs(cur_null - base_null) > p->null_rate_change_max)
-		drift_problem(d, "%s: NULL rate changed by %.3g > %g", rc->column->name,
-					  fabs(cur_null - base_null), p->null_rate_change_max);
+		drift_problem(d, psprintf("%s: NULL rate changed by %.3g > %g",
+								  rc->column->name, fabs(cur_null - base_null),
+								  p->null_rate_change_max));
 }
 
 static void
@@ -413,8 +418,8 @@ compare_row_count(Policy *p, RobustnessPlan *rp, int64 rows, Drift *d)
 		(rows > 0 ? INFINITY : 0);
 	json_number(&d->observed, change);
 	if (p->has_row_count_change_max && change > p->row_count_change_max)
-		drift_problem(d, "%srow count changed by %.3g > %g", "", change,
-					  p->row_count_change_max);
+		drift_problem(d, psprintf("row count changed by %.3g > %g", change,
+								  p->row_count_change_max));
 }
 
 static char *
