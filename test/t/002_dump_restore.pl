@@ -45,9 +45,12 @@ tier: low
 valid_for: 30 days
 checks:
   - not_null: order_id
-  - between: {column: amount, min: 0, max: 1000}
+  - between: {column: amount, min: 0, max: 100}
 $$);
+SELECT dtecert.waive('public.orders', 'between(amount)', 'restored with the dump',
+                     'auditor', pg_catalog.now() + interval '30 days');
 SELECT dtecert.certify('public.orders', 'v2');
+SELECT 1 / pg_catalog.count(*)::int FROM dtecert.check_results WHERE waiver_id IS NOT NULL;
 CREATE TABLE public.gone (id integer);
 SELECT dtecert.set_policy('public.gone', '{"checks": [{"not_null": "id"}]}');
 SELECT dtecert.drop_policy('public.gone');
@@ -59,9 +62,10 @@ my %digest_sql = (
 	certificates => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.md5(pg_catalog.string_agg(t::text, E'\n' ORDER BY certificate_id)) FROM dtecert.certificates t},
 	check_results => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.md5(pg_catalog.string_agg(t::text, E'\n' ORDER BY certificate_id, check_name)) FROM dtecert.check_results t},
 	check_samples => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.md5(pg_catalog.string_agg(t::text, E'\n' ORDER BY certificate_id, check_name, ordinal)) FROM dtecert.check_samples t},
+	waivers => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.md5(pg_catalog.string_agg(t::text, E'\n' ORDER BY waiver_id)) FROM dtecert.waivers t},
 	status => q{SELECT pg_catalog.count(*) || ':' || pg_catalog.string_agg(t::text, E'\n' ORDER BY dataset) FROM dtecert.status t},
 );
-my @tables = qw(policies certificates check_results check_samples);
+my @tables = qw(policies certificates check_results check_samples waivers);
 
 my %before = map { $_ => $node->safe_psql('src', $digest_sql{$_}) } keys %digest_sql;
 like($before{policies}, qr/^4:/, 'source: four policy versions');
@@ -79,7 +83,7 @@ is( $node->safe_psql(
 SELECT pg_catalog.string_agg(c::pg_catalog.regclass::text, ',' ORDER BY c::pg_catalog.regclass::text)
   FROM pg_catalog.pg_extension e, pg_catalog.unnest(e.extconfig) c
  WHERE e.extname = 'dtecert'}),
-	'dtecert.certificates,dtecert.certificates_certificate_id_seq,dtecert.check_results,dtecert.check_samples,dtecert.policies',
+	'dtecert.certificates,dtecert.certificates_certificate_id_seq,dtecert.check_results,dtecert.check_samples,dtecert.policies,dtecert.waivers,dtecert.waivers_waiver_id_seq',
 	'pg_extension.extconfig lists every table and sequence');
 is( $node->safe_psql(
 		'src', q{
@@ -109,17 +113,15 @@ for my $t (@tables)
 	is($node->safe_psql('restored', $digest_sql{$t}), $before{$t},
 		"restored: dtecert.$t has the same rows");
 }
-TODO:
-{
-	# Known gap: until the DDL-time revocation of living certificates lands,
-	# the status view detects a replaced relation by comparing OIDs at read
-	# time, and a restore gives every table a new OID.
-	local $TODO = 'a restore reads as "relation replaced" until DDL-time revocation replaces the OID comparison';
-	is($node->safe_psql('restored', $digest_sql{status}), $before{status},
-		'restored: dtecert.status reads the same');
-	is($node->safe_psql('restored', q{SELECT dtecert.is_certified('public.orders')}),
-		't', 'restored: the dataset is still certified');
-}
+# Revocation is recorded by the DDL event triggers, not read from OIDs, so a
+# restore (which gives every table a new OID) leaves certificates valid.
+is($node->safe_psql('restored', $digest_sql{status}), $before{status},
+	'restored: dtecert.status reads the same');
+is($node->safe_psql('restored', q{SELECT dtecert.is_certified('public.orders')}),
+	't', 'restored: the dataset is still certified');
+# ... but the restored table's files are new: it is due for re-certification
+like($node->safe_psql('restored', q{SELECT why FROM dtecert.due('public.orders')}),
+	qr/relation replaced|data rewritten/, 'restored: due() lists it for re-certification');
 
 # The sequence continues where it was: the next certificate is max + 1.
 my $next = $node->safe_psql('restored',
