@@ -19,7 +19,8 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
 
-PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags json-c yaml-0.1 libcurl)
+PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags json-c yaml-0.1 libcurl) \
+	-DDTECERT_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK = $(shell pkg-config --libs json-c yaml-0.1 libcurl)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 

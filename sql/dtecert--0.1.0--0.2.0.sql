@@ -244,6 +244,9 @@ BEGIN
 				 WHEN c.status = 'revoked' THEN 'revoked: ' || c.reason
 				 WHEN c.policy_version IS DISTINCT FROM p.version THEN 'policy changed'
 				 WHEN c.relation_oid <> r.rel THEN 'relation replaced'
+				 WHEN c.storage_digest IS NULL AND c.modifications IS NULL
+					  AND c.schema_digest IS NULL
+				   THEN 'recorded without change digests (dtecert 0.1.0)'
 				 WHEN c.schema_digest IS DISTINCT FROM s.schema_digest THEN 'columns changed'
 				 WHEN c.storage_digest IS DISTINCT FROM s.storage_digest THEN 'data rewritten'
 				 WHEN c.modifications IS DISTINCT FROM s.modifications THEN 'data changed'

@@ -178,10 +178,57 @@ dtecert_try(dtecert_guarded_fn fn, void *arg, ErrorData **error)
 }
 
 /* A relation that can be certified, locked against DDL for the transaction. */
+/*
+ * The library and the extension's SQL objects must be of one version: after
+ * a new library is installed, a database still at the old version must be
+ * updated (ALTER EXTENSION dtecert UPDATE) before it certifies, or the new
+ * code would write columns the old tables do not have.
+ */
+static void
+check_schema_version(void)
+{
+	static Oid	checked_extension = InvalidOid;
+	Oid			extoid = get_extension_oid("dtecert", false);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Datum		version;
+	bool		isnull;
+	char	   *installed = NULL;
+
+	if (extoid == checked_extension)
+		return;
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		version = heap_getattr(tuple, Anum_pg_extension_extversion,
+							   RelationGetDescr(rel), &isnull);
+		if (!isnull)
+			installed = TextDatumGetCString(version);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (installed == NULL || strcmp(installed, DTECERT_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("dtecert's objects in this database are at version %s, its library at %s",
+						installed ? installed : "(unknown)", DTECERT_VERSION),
+				 errhint("Run ALTER EXTENSION dtecert UPDATE.")));
+	checked_extension = extoid;
+}
+
 Relation
 dtecert_open_dataset(Oid relid)
 {
-	Relation	rel = try_relation_open(relid, AccessShareLock);
+	Relation	rel;
+
+	check_schema_version();
+	rel = try_relation_open(relid, AccessShareLock);
 
 	if (rel == NULL)
 		ereport(ERROR,
