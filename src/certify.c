@@ -31,6 +31,7 @@
 #include "certify.h"
 #include "dtecert.h"
 #include "lifecycle.h"
+#include "lineage.h"
 #include "outcome.h"
 #include "plan.h"
 #include "proof.h"
@@ -479,6 +480,7 @@ dtecert_certify(PG_FUNCTION_ARGS)
 	dtecert_uuidv7(&cert.run_id);
 	old_status = lifecycle_status(cert.dataset);
 	record_certificate(&cert);
+	lineage_record_run(&cert, bp, rel);
 	lifecycle_announce(cert.dataset, old_status, cert.verdict.status);
 
 	dtecert_unpin_settings(pinned);

@@ -13,6 +13,7 @@
 #include "utils/guc.h"
 
 #include "dtecert.h"
+#include "lineage.h"
 
 PG_MODULE_MAGIC;
 
@@ -76,6 +77,9 @@ _PG_init(void)
 							256 * 1024, 64, MAX_KILOBYTES,
 							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+
+	/* the lineage worker, its settings and shared memory */
+	lineage_init();
 
 	MarkGUCPrefixReserved("dtecert");
 }
