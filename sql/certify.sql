@@ -100,9 +100,10 @@ SELECT e ->> 'dataset' AS dataset, e -> 'quality_score' AS quality_score,
        e -> 'certificate' ->> 'status' AS status,
        e -> 'policy' -> 'version' AS policy_version,
        jsonb_array_length(e -> 'criteria') AS criteria,
-       e -> 'checks' -> 0 ->> 'check_name' AS check_name,
-       e -> 'checks' -> 0 -> 'samples' AS samples,
-       e -> 'certificate' -> 'profile' -> 'row_count' AS profiled_rows,
+       e -> 'checks' -> 0 ->> 'name' AS check_name,
+       (SELECT jsonb_agg(s - 'sha256' - 'redacted')
+          FROM jsonb_array_elements(e -> 'checks' -> 0 -> 'samples') s) AS samples,
+       e -> 'profile' -> 'row_count' AS profiled_rows,
        e -> 'environment' ->> 'dtecert' AS version
   FROM dtecert.evidence(:ev_id) e;
 SELECT dtecert.evidence(-1) IS NULL AS unknown_certificate;

@@ -331,3 +331,438 @@ CREATE AGGREGATE dtecert.categories_agg(text, text[]) (
 );
 COMMENT ON AGGREGATE dtecert.categories_agg(text, text[]) IS
 	'counts [NULL, any other value, c1, ..., ck] for categories c1 ... ck';
+
+/* ------------------------------------------------------------------------
+ * Tamper evidence (DESIGN section 6).  Every record of a dataset's history
+ * (certification runs, revocations, failures, checkpoints) is sealed with
+ * core_sha256, the SHA-256 of its immutable core in RFC 8785 canonical JSON,
+ * and chained to the record before it through previous_sha256.  The history
+ * is append-only; samples live apart and only their digests are sealed, so
+ * they can be redacted without breaking the chain.
+ */
+CREATE FUNCTION dtecert.canonical_json(value jsonb)
+RETURNS text
+AS 'MODULE_PATHNAME', 'dtecert_canonical_json'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION dtecert.canonical_json(jsonb) IS
+	'the JSON Canonicalization Scheme (RFC 8785) text of a value';
+
+ALTER TABLE dtecert.certificates DROP CONSTRAINT certificates_status_check;
+ALTER TABLE dtecert.certificates ADD CONSTRAINT certificates_status_check
+	CHECK (status IN ('certified', 'failed', 'drifted', 'revoked', 'checkpoint'));
+
+ALTER TABLE dtecert.check_samples
+	ADD COLUMN sha256 text,
+	ADD COLUMN redacted_at timestamptz;
+COMMENT ON COLUMN dtecert.check_samples.sha256 IS
+	'SHA-256 of the canonical {"row_key", "value"}: sealed in the certificate, kept when the sample is redacted';
+
+CREATE FUNCTION dtecert.sample_sha256(row_key text, value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT encode(sha256(convert_to(dtecert.canonical_json(
+		jsonb_build_object('row_key', $1, 'value', $2)), 'UTF8')), 'hex')
+$$;
+UPDATE dtecert.check_samples SET sha256 = dtecert.sample_sha256(row_key, value);
+ALTER TABLE dtecert.check_samples ALTER COLUMN sha256 SET NOT NULL;
+
+/*
+ * What a record's seal covers, version 1: the certificate's columns, its
+ * policy's hash, its results and its samples' digests.  Fixed field lists,
+ * so that columns added later do not change old seals; TimeZone fixed, so
+ * that timestamps read the same in every session.
+ */
+CREATE FUNCTION dtecert.certificate_core(certificate_id bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+	SELECT jsonb_build_object(
+		'core_version', 1,
+		'certificate', jsonb_build_object(
+			'certificate_id', c.certificate_id, 'dataset', c.dataset,
+			'relation_oid', c.relation_oid, 'policy_version', c.policy_version,
+			'run_id', c.run_id, 'issued_at', c.issued_at, 'valid_until', c.valid_until,
+			'tier_required', c.tier_required, 'tier_achieved', c.tier_achieved,
+			'certified', c.certified, 'quality_score', c.quality_score,
+			'checks_passed', c.checks_passed, 'checks_failed', c.checks_failed,
+			'status', c.status, 'reason', c.reason, 'version_label', c.version_label,
+			'issued_by', c.issued_by, 'previous_sha256', c.previous_sha256,
+			'profile', c.profile, 'storage_digest', c.storage_digest,
+			'modifications', c.modifications, 'schema_digest', c.schema_digest),
+		'policy_sha256', (SELECT p.sha256 FROM dtecert.policies p
+						   WHERE p.dataset = c.dataset AND p.version = c.policy_version),
+		'check_results', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+				'check_index', r.check_index, 'check_name', r.check_name, 'kind', r.kind,
+				'column_name', r.column_name, 'severity', r.severity, 'passed', r.passed,
+				'waived', r.waived, 'waiver_id', r.waiver_id,
+				'element_count', r.element_count, 'unexpected_count', r.unexpected_count,
+				'observed', r.observed, 'expected', r.expected, 'proven_by', r.proven_by,
+				'scans', r.scans, 'reason', r.reason) ORDER BY r.check_index), '[]')
+			FROM dtecert.check_results r WHERE r.certificate_id = c.certificate_id),
+		'sample_digests', (SELECT coalesce(jsonb_agg(jsonb_build_array(
+				s.check_name, s.ordinal, s.sha256) ORDER BY s.check_name, s.ordinal), '[]')
+			FROM dtecert.check_samples s WHERE s.certificate_id = c.certificate_id))
+	  FROM dtecert.certificates c
+	 WHERE c.certificate_id = $1
+$$;
+COMMENT ON FUNCTION dtecert.certificate_core(bigint) IS
+	'the immutable core of a history record, which core_sha256 seals (canonical_json, then SHA-256)';
+
+CREATE FUNCTION dtecert.core_sha256(certificate_id bigint)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT encode(sha256(convert_to(dtecert.canonical_json(dtecert.certificate_core($1)),
+									'UTF8')), 'hex')
+$$;
+
+-- The seal of the dataset's latest record: what a new record chains to.
+CREATE FUNCTION dtecert.chain_head(dataset text)
+RETURNS text
+LANGUAGE sql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT c.core_sha256 FROM dtecert.certificates c
+	 WHERE c.dataset = $1 ORDER BY c.certificate_id DESC LIMIT 1
+$$;
+
+-- Seal the history 0.1.0 wrote, record by record, in chain order.
+DO $$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN SELECT certificate_id, dataset FROM dtecert.certificates
+			  ORDER BY dataset, certificate_id
+	LOOP
+		UPDATE dtecert.certificates
+		   SET previous_sha256 = dtecert.chain_head(r.dataset)
+		 WHERE certificate_id = r.certificate_id;
+		UPDATE dtecert.certificates
+		   SET core_sha256 = dtecert.core_sha256(r.certificate_id)
+		 WHERE certificate_id = r.certificate_id;
+	END LOOP;
+END
+$$;
+
+/*
+ * Append-only: no UPDATE, DELETE or TRUNCATE of the history, but for the
+ * one step of sealing a record (core_sha256 set once, nothing else changed).
+ * prune_history() disables these triggers for its own transaction.
+ */
+CREATE FUNCTION dtecert.refuse_history_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	unsealed dtecert.certificates;
+BEGIN
+	IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'certificates' THEN
+		IF OLD.core_sha256 IS NULL AND NEW.core_sha256 IS NOT NULL THEN
+			unsealed := NEW;
+			unsealed.core_sha256 := NULL;
+			IF unsealed IS NOT DISTINCT FROM OLD THEN
+				RETURN NEW;
+			END IF;
+		END IF;
+	END IF;
+	RAISE EXCEPTION 'dtecert.% is append-only: % refused', TG_TABLE_NAME, TG_OP
+		USING ERRCODE = 'insufficient_privilege',
+			  HINT = 'Certificates are evidence: revoke with dtecert.revoke(), redact samples with dtecert.purge_samples(), shorten history with dtecert.prune_history().';
+END
+$$;
+CREATE TRIGGER history_is_append_only
+	BEFORE UPDATE OR DELETE ON dtecert.certificates
+	FOR EACH ROW EXECUTE FUNCTION dtecert.refuse_history_change();
+CREATE TRIGGER history_is_append_only_truncate
+	BEFORE TRUNCATE ON dtecert.certificates
+	FOR EACH STATEMENT EXECUTE FUNCTION dtecert.refuse_history_change();
+CREATE TRIGGER history_is_append_only
+	BEFORE UPDATE OR DELETE ON dtecert.check_results
+	FOR EACH ROW EXECUTE FUNCTION dtecert.refuse_history_change();
+CREATE TRIGGER history_is_append_only_truncate
+	BEFORE TRUNCATE ON dtecert.check_results
+	FOR EACH STATEMENT EXECUTE FUNCTION dtecert.refuse_history_change();
+CREATE TRIGGER history_is_append_only
+	BEFORE UPDATE OR DELETE ON dtecert.policies
+	FOR EACH ROW EXECUTE FUNCTION dtecert.refuse_history_change();
+CREATE TRIGGER history_is_append_only_truncate
+	BEFORE TRUNCATE ON dtecert.policies
+	FOR EACH STATEMENT EXECUTE FUNCTION dtecert.refuse_history_change();
+
+CREATE FUNCTION dtecert.verify_chain_of(of_dataset text)
+RETURNS TABLE (dataset text, certificates bigint, ok boolean,
+			   first_bad_certificate bigint, problem text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d		text;
+	r		record;
+	prev	text;
+	n		bigint;
+	bad		bigint;
+	why		text;
+BEGIN
+	FOR d IN SELECT DISTINCT c.dataset FROM dtecert.certificates c
+			  WHERE of_dataset IS NULL OR c.dataset = of_dataset
+			  ORDER BY 1
+	LOOP
+		prev := NULL; n := 0; bad := NULL; why := NULL;
+		FOR r IN SELECT c.* FROM dtecert.certificates c
+				  WHERE c.dataset = d ORDER BY c.certificate_id
+		LOOP
+			n := n + 1;
+			CONTINUE WHEN bad IS NOT NULL;
+			IF r.core_sha256 IS NULL THEN
+				bad := r.certificate_id; why := 'the record is not sealed';
+			ELSIF r.previous_sha256 IS DISTINCT FROM prev THEN
+				bad := r.certificate_id;
+				why := 'previous_sha256 does not match the seal of the record before it';
+			ELSIF r.status = 'checkpoint' THEN
+				-- a pruned segment: its last removed seal continues the chain
+				IF r.core_sha256 IS DISTINCT FROM
+				   r.profile -> 'removed' -> -1 ->> 'core_sha256' THEN
+					bad := r.certificate_id;
+					why := 'the checkpoint does not end with the seal it carries';
+				END IF;
+			ELSIF r.core_sha256 <> dtecert.core_sha256(r.certificate_id) THEN
+				bad := r.certificate_id;
+				why := 'core_sha256 does not match the record''s contents';
+			END IF;
+			prev := r.core_sha256;
+		END LOOP;
+		dataset := d; certificates := n; ok := bad IS NULL;
+		first_bad_certificate := bad; problem := why;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+-- verify_chain(dataset) names its parameter like its first column, which
+-- PL/pgSQL cannot compile: a SQL function passes it on.
+CREATE FUNCTION dtecert.verify_chain(dataset text DEFAULT NULL)
+RETURNS TABLE (dataset text, certificates bigint, ok boolean,
+			   first_bad_certificate bigint, problem text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM dtecert.verify_chain_of($1) $$;
+COMMENT ON FUNCTION dtecert.verify_chain(text) IS
+	'recomputes every seal and link of the history (all datasets, or one by name, dropped ones too)';
+
+CREATE FUNCTION dtecert.purge_samples(older_than interval)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n bigint;
+BEGIN
+	IF older_than IS NULL OR older_than < interval '0' THEN
+		RAISE EXCEPTION 'older_than must be a non-negative interval'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	UPDATE dtecert.check_samples s
+	   SET row_key = NULL, value = NULL, redacted_at = now()
+	  FROM dtecert.certificates c
+	 WHERE c.certificate_id = s.certificate_id
+	   AND c.issued_at < now() - older_than
+	   AND s.redacted_at IS NULL;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION dtecert.purge_samples(interval) IS
+	'redacts failing samples of certificates older than older_than (their digests stay sealed); returns how many';
+REVOKE ALL ON FUNCTION dtecert.purge_samples(interval) FROM PUBLIC;
+
+CREATE FUNCTION dtecert.prune_history(before timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d		record;
+	removed	jsonb;
+	last	record;
+	total	bigint := 0;
+	n		bigint;
+BEGIN
+	IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+		RAISE EXCEPTION 'permission denied to prune dtecert''s history'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'Only a superuser may shorten the history.';
+	END IF;
+	IF before IS NULL OR before > now() THEN
+		RAISE EXCEPTION 'before must be a time in the past'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	ALTER TABLE dtecert.certificates DISABLE TRIGGER history_is_append_only;
+	ALTER TABLE dtecert.check_results DISABLE TRIGGER history_is_append_only;
+	-- per dataset, the records issued before `before`, but never its latest
+	FOR d IN SELECT c.dataset, max(c.certificate_id) AS upto
+			   FROM dtecert.certificates c
+			  WHERE c.issued_at < before
+				AND c.certificate_id < (SELECT max(x.certificate_id) FROM dtecert.certificates x
+										 WHERE x.dataset = c.dataset)
+			  GROUP BY c.dataset
+	LOOP
+		-- the segment's seals, an earlier checkpoint's included
+		SELECT jsonb_agg(e ORDER BY (e ->> 'certificate_id')::bigint) INTO removed
+		  FROM (SELECT jsonb_build_object('certificate_id', c.certificate_id,
+										  'core_sha256', c.core_sha256) AS e
+				  FROM dtecert.certificates c
+				 WHERE c.dataset = d.dataset AND c.certificate_id <= d.upto
+				   AND c.status <> 'checkpoint'
+				UNION ALL
+				SELECT jsonb_array_elements(c.profile -> 'removed')
+				  FROM dtecert.certificates c
+				 WHERE c.dataset = d.dataset AND c.certificate_id <= d.upto
+				   AND c.status = 'checkpoint') s;
+		SELECT * INTO last FROM dtecert.certificates c WHERE c.certificate_id = d.upto;
+		DELETE FROM dtecert.check_samples s USING dtecert.certificates c
+		 WHERE s.certificate_id = c.certificate_id AND c.dataset = d.dataset
+		   AND c.certificate_id <= d.upto;
+		DELETE FROM dtecert.check_results r USING dtecert.certificates c
+		 WHERE r.certificate_id = c.certificate_id AND c.dataset = d.dataset
+		   AND c.certificate_id <= d.upto;
+		DELETE FROM dtecert.certificates c
+		 WHERE c.dataset = d.dataset AND c.certificate_id <= d.upto;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		-- the checkpoint takes the last removed record's place in the chain
+		INSERT INTO dtecert.certificates
+			(certificate_id, dataset, relation_oid, policy_version, issued_at, certified,
+			 status, reason, issued_by, previous_sha256, core_sha256, profile)
+		VALUES (last.certificate_id, d.dataset, last.relation_oid, last.policy_version,
+				last.issued_at, false, 'checkpoint',
+				format('%s records issued before %s pruned', jsonb_array_length(removed), before),
+				current_user, NULL, last.core_sha256,
+				jsonb_build_object('removed', removed));
+		total := total + n;
+	END LOOP;
+	ALTER TABLE dtecert.certificates ENABLE TRIGGER history_is_append_only;
+	ALTER TABLE dtecert.check_results ENABLE TRIGGER history_is_append_only;
+	RETURN total;
+END
+$$;
+COMMENT ON FUNCTION dtecert.prune_history(timestamptz) IS
+	'removes history records issued before a time (never a dataset''s latest), leaving a checkpoint that keeps the chain verifiable (superuser)';
+REVOKE ALL ON FUNCTION dtecert.prune_history(timestamptz) FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * The evidence pack (DESIGN section 6), published as a JSON Schema in
+ * docs/evidence-pack.schema.json.  Only roles that may read the dataset get
+ * it (a dropped dataset's packs: superusers).
+ */
+CREATE FUNCTION dtecert.evidence_allowed(relation_oid oid, dataset text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN to_regclass($2) IS NOT NULL
+		  THEN has_table_privilege(to_regclass($2), 'SELECT')
+		ELSE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+	END
+$$;
+
+DROP FUNCTION dtecert.evidence(bigint);
+CREATE FUNCTION dtecert.evidence(certificate_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+AS $$
+DECLARE
+	c		dtecert.certificates;
+	p		dtecert.policies;
+	pack	jsonb;
+BEGIN
+	SELECT * INTO c FROM dtecert.certificates k WHERE k.certificate_id = $1;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
+	IF NOT dtecert.evidence_allowed(c.relation_oid, c.dataset) THEN
+		RAISE EXCEPTION 'permission denied for the evidence of %', c.dataset
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'The evidence shows the data: it needs SELECT on the dataset.';
+	END IF;
+	SELECT * INTO p FROM dtecert.policies k
+	 WHERE k.dataset = c.dataset AND k.version = c.policy_version;
+
+	pack := jsonb_build_object(
+		'evidence_version', 1,
+		-- the seed's flat fields
+		'dataset', c.dataset,
+		'quality_score', c.quality_score,
+		'certified', c.certified,
+		'lineage', p.spec -> 'lineage',
+		'certificate', jsonb_build_object(
+			'certificate_id', c.certificate_id, 'dataset', c.dataset,
+			'relation_oid', c.relation_oid, 'status', c.status,
+			'status_now', (SELECT s.status FROM dtecert.status s
+							WHERE s.dataset = c.dataset AND s.certificate_id = c.certificate_id),
+			'reason', c.reason, 'tier_required', c.tier_required,
+			'tier_achieved', c.tier_achieved, 'certified', c.certified,
+			'quality_score', c.quality_score, 'min_score', p.spec -> 'min_score',
+			'checks_passed', c.checks_passed, 'checks_failed', c.checks_failed,
+			'issued_at', c.issued_at, 'valid_until', c.valid_until,
+			'run_id', c.run_id, 'version_label', c.version_label,
+			'issued_by', c.issued_by, 'policy_version', c.policy_version),
+		'policy', CASE WHEN p.version IS NULL THEN NULL ELSE
+			jsonb_build_object('version', p.version, 'sha256', p.sha256,
+							   'set_by', p.set_by, 'set_at', p.set_at, 'spec', p.spec) END,
+		'criteria', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+				'name', r.check_name, 'kind', r.kind, 'passed', r.passed,
+				'observed', r.observed, 'expected', r.expected, 'reason', r.reason)
+				ORDER BY r.check_index), '[]')
+			FROM dtecert.check_results r
+			WHERE r.certificate_id = c.certificate_id AND r.severity IS NULL),
+		'checks', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+				'name', r.check_name, 'kind', r.kind, 'column', r.column_name,
+				'severity', r.severity, 'passed', r.passed, 'waived', r.waived,
+				'waiver_id', r.waiver_id, 'element_count', r.element_count,
+				'unexpected_count', r.unexpected_count,
+				'observed', r.observed, 'expected', r.expected,
+				'proven_by', r.proven_by, 'scans', r.scans, 'reason', r.reason,
+				'samples', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+						'row_key', s.row_key, 'value', s.value, 'sha256', s.sha256,
+						'redacted', s.redacted_at IS NOT NULL) ORDER BY s.ordinal), '[]')
+					FROM dtecert.check_samples s
+					WHERE s.certificate_id = r.certificate_id AND s.check_name = r.check_name))
+				ORDER BY r.check_index), '[]')
+			FROM dtecert.check_results r
+			WHERE r.certificate_id = c.certificate_id AND r.severity IS NOT NULL),
+		'waivers', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+				'waiver_id', w.waiver_id, 'check_name', w.check_name, 'reason', w.reason,
+				'approved_by', w.approved_by, 'expires_at', w.expires_at,
+				'waived_by', w.waived_by, 'waived_at', w.waived_at,
+				'ended_at', w.ended_at, 'ended_by', w.ended_by) ORDER BY w.waiver_id), '[]')
+			FROM dtecert.waivers w
+			WHERE w.waiver_id IN (SELECT r.waiver_id FROM dtecert.check_results r
+								   WHERE r.certificate_id = c.certificate_id)),
+		'profile', c.profile,
+		'run', jsonb_build_object(
+			'run_id', c.run_id,
+			'job', p.spec #> '{lineage,job}',
+			'inputs', coalesce(p.spec #> '{lineage,inputs}', '[]')),
+		'environment', jsonb_build_object(
+			'postgresql', current_setting('server_version'),
+			'dtecert', (SELECT extversion FROM pg_extension WHERE extname = 'dtecert'),
+			'database', current_database()),
+		'integrity', jsonb_build_object(
+			'algorithm', 'SHA-256 of the RFC 8785 canonical JSON of dtecert.certificate_core(certificate_id)',
+			'core_version', 1,
+			'core_sha256', c.core_sha256,
+			'previous_sha256', c.previous_sha256,
+			'chain_head', dtecert.chain_head(c.dataset),
+			'chain_length', (SELECT count(*) FROM dtecert.certificates k WHERE k.dataset = c.dataset)));
+	RETURN pack;
+END
+$$;
+COMMENT ON FUNCTION dtecert.evidence(bigint) IS
+	'the evidence pack of a certificate, as JSON (schema: docs/evidence-pack.schema.json); needs SELECT on the dataset';

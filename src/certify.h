@@ -99,6 +99,7 @@ extern void decide_verdict(Policy *policy, Outcome *checks, int nchecks,
 
 /* record.c */
 extern void record_certificate(Certificate *cert);
+extern void record_seal(int64 certificate_id);
 extern Datum dtecert_score_numeric(double score);
 
 #endif							/* DTECERT_CERTIFY_H */

@@ -124,6 +124,11 @@ lifecycle_revoke(const char *dataset, const char *reason)
 	int64		id;
 	int			ret;
 
+	/*
+	 * One writer of a dataset's chain at a time.  DDL on a table already
+	 * waited for any certification reading it, so this does not wait long.
+	 */
+	dtecert_lock_dataset(dataset);
 	if (!latest_record(dataset, &relation_oid, &policy_version, &version_null,
 					   &status) || strcmp(status, "revoked") == 0)
 		return 0;
@@ -140,8 +145,9 @@ lifecycle_revoke(const char *dataset, const char *reason)
 	dtecert_become_extension_owner(&saved);
 	ret = SPI_execute_with_args("INSERT INTO dtecert.certificates"
 								"  (dataset, relation_oid, policy_version, issued_at,"
-								"   certified, status, reason, issued_by)"
-								" VALUES ($1, $2, $3, $4, false, 'revoked', $5, $6)"
+								"   certified, status, reason, issued_by, previous_sha256)"
+								" VALUES ($1, $2, $3, $4, false, 'revoked', $5, $6,"
+								"         dtecert.chain_head($1))"
 								" RETURNING certificate_id",
 								6, argtypes, args, nulls, false, 1);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
@@ -149,6 +155,7 @@ lifecycle_revoke(const char *dataset, const char *reason)
 			 SPI_result_code_string(ret));
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 									 SPI_tuptable->tupdesc, 1, &isnull));
+	record_seal(id);
 	dtecert_restore_identity(&saved);
 	lifecycle_announce(dataset, old_status, "revoked");
 	return id;

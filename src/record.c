@@ -84,12 +84,12 @@ insert_certificate(Certificate *cert)
 		"  (dataset, relation_oid, policy_version, run_id, issued_at, valid_until,"
 		"   tier_required, tier_achieved, certified, quality_score, checks_passed,"
 		"   checks_failed, status, reason, version_label, issued_by, profile,"
-		"   storage_digest, modifications, schema_digest)"
+		"   storage_digest, modifications, schema_digest, previous_sha256)"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
 		"         $17::pg_catalog.jsonb OPERATOR(pg_catalog.||) CASE WHEN $21 IS NULL"
 		"           THEN '{}'::pg_catalog.jsonb"
 		"           ELSE pg_catalog.jsonb_build_object('distributions', $21::pg_catalog.jsonb) END,"
-		"         $18, $19::pg_catalog.int8, $20)"
+		"         $18, $19::pg_catalog.int8, $20, dtecert.chain_head($1))"
 		" RETURNING certificate_id",
 		21, types, values, nulls, false, 1);
 	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
@@ -172,13 +172,34 @@ insert_samples(int64 certificate_id, Outcome *o, PolicySamples mode)
 		values[4] = NULLABLE_TEXT(value);
 		nulls[4] = NULL_FLAG(value == NULL);
 		ret = SPI_execute_with_args("INSERT INTO dtecert.check_samples"
-									"  (certificate_id, check_name, ordinal, row_key, value)"
-									" VALUES ($1, $2, $3, $4, $5)",
+									"  (certificate_id, check_name, ordinal, row_key, value, sha256)"
+									" VALUES ($1, $2, $3, $4, $5, dtecert.sample_sha256($4, $5))",
 									5, types, values, nulls, false, 0);
 		if (ret != SPI_OK_INSERT)
 			elog(ERROR, "could not record a sample of check %s: %s", o->name,
 				 SPI_result_code_string(ret));
 	}
+}
+
+/*
+ * Seal a history record, once its results and samples are in: core_sha256
+ * over its canonical core (dtecert.certificate_core).  The caller is the
+ * extension's owner and holds the dataset's lock, so the chain cannot fork.
+ */
+void
+record_seal(int64 certificate_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(certificate_id)};
+	int			ret;
+
+	ret = SPI_execute_with_args("UPDATE dtecert.certificates"
+								"   SET core_sha256 = dtecert.core_sha256($1)"
+								" WHERE certificate_id OPERATOR(pg_catalog.=) $1",
+								1, types, values, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
+		elog(ERROR, "could not seal certificate " INT64_FORMAT ": %s",
+			 certificate_id, SPI_result_code_string(ret));
 }
 
 void
@@ -210,5 +231,6 @@ record_certificate(Certificate *cert)
 	if (cert->samples != SAMPLES_NONE)
 		for (i = 0; i < cert->noutcomes; i++)
 			insert_samples(cert->certificate_id, &cert->outcomes[i], cert->samples);
+	record_seal(cert->certificate_id);
 	dtecert_restore_identity(&saved);
 }

@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "certify.h"
 #include "dtecert.h"
 #include "lifecycle.h"
 
@@ -107,6 +108,7 @@ record_failure(const char *dataset, ErrorData *error)
 	Datum		args[3];
 	char	   *old_status = lifecycle_status(dataset);
 	SavedIdentity saved;
+	bool		isnull;
 	int			ret;
 
 	args[0] = CStringGetTextDatum(dataset);
@@ -119,18 +121,23 @@ record_failure(const char *dataset, ErrorData *error)
 	ret = SPI_execute_with_args(
 		"INSERT INTO dtecert.certificates"
 		"  (dataset, relation_oid, policy_version, issued_at, certified, status,"
-		"   reason, issued_by, storage_digest, modifications, schema_digest)"
+		"   reason, issued_by, storage_digest, modifications, schema_digest,"
+		"   previous_sha256)"
 		" SELECT $1, r.oid,"
 		"        (SELECT max(p.version) FROM dtecert.policies p"
 		"          WHERE p.dataset OPERATOR(pg_catalog.=) $1),"
 		"        pg_catalog.clock_timestamp(), false, 'failed', $2, $3,"
-		"        s.storage_digest, s.modifications, s.schema_digest"
+		"        s.storage_digest, s.modifications, s.schema_digest,"
+		"        dtecert.chain_head($1)"
 		"   FROM pg_catalog.to_regclass($1) r(oid),"
-		"        dtecert.relation_state(r.oid) s",
+		"        dtecert.relation_state(r.oid) s"
+		" RETURNING certificate_id",
 		3, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_INSERT)
+	if (ret != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not record the failure of %s: %s", dataset,
 			 SPI_result_code_string(ret));
+	record_seal(DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 1, &isnull)));
 	dtecert_restore_identity(&saved);
 	lifecycle_announce(dataset, old_status, "failed");
 }
