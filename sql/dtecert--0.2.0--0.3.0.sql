@@ -2,3 +2,87 @@
  * worker).  A fresh install runs 0.1.0, then 0.1.0 → 0.2.0, then this. */
 
 \echo Use "ALTER EXTENSION dtecert UPDATE TO '0.3.0'" to load this file. \quit
+
+/* ------------------------------------------------------------------------
+ * The outbox: certify() appends a run's OpenLineage events here in the
+ * certifying transaction; the lineage worker delivers them (DESIGN
+ * section 7).  Events are never dropped: a delivered event is purged after
+ * dtecert.lineage_retention, a refused one stays 'failed' until
+ * dtecert.retry_lineage() queues it again.
+ */
+CREATE SEQUENCE dtecert.lineage_outbox_event_id_seq;
+
+CREATE TABLE dtecert.lineage_outbox (
+	event_id	bigint PRIMARY KEY
+		DEFAULT nextval('dtecert.lineage_outbox_event_id_seq'),
+	certificate_id bigint,
+	dataset		text NOT NULL,
+	-- the run the event belongs to; NULL for a JobEvent.  Events of one run
+	-- are delivered in event_id order (START before COMPLETE or FAIL).
+	run_id		uuid,
+	event_type	text NOT NULL
+		CHECK (event_type IN ('START', 'COMPLETE', 'FAIL', 'JOB')),
+	event		jsonb NOT NULL,
+	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	state		text NOT NULL DEFAULT 'pending'
+		CHECK (state IN ('pending', 'delivered', 'failed')),
+	attempts	integer NOT NULL DEFAULT 0,
+	next_attempt_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	leased_until timestamptz,	-- claimed by the worker until then
+	last_attempt_at timestamptz,
+	delivered_at timestamptz,
+	http_status integer,		-- the endpoint's last answer, if any
+	last_error	text			-- why the last attempt did not deliver
+);
+ALTER SEQUENCE dtecert.lineage_outbox_event_id_seq
+	OWNED BY dtecert.lineage_outbox.event_id;
+CREATE INDEX lineage_outbox_due_idx ON dtecert.lineage_outbox (event_id)
+	WHERE state = 'pending';
+CREATE INDEX lineage_outbox_run_idx ON dtecert.lineage_outbox (run_id, event_id);
+CREATE INDEX lineage_outbox_delivered_idx ON dtecert.lineage_outbox (delivered_at)
+	WHERE state = 'delivered';
+COMMENT ON TABLE dtecert.lineage_outbox IS
+	'OpenLineage events of certifications, delivered at least once by the dtecert lineage worker';
+
+-- Events not yet delivered survive a dump and restore.
+SELECT pg_catalog.pg_extension_config_dump('dtecert.lineage_outbox',
+										   'WHERE state <> ''delivered''');
+SELECT pg_catalog.pg_extension_config_dump('dtecert.lineage_outbox_event_id_seq', '');
+
+REVOKE ALL ON dtecert.lineage_outbox FROM PUBLIC;
+GRANT SELECT ON dtecert.lineage_outbox TO PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * Delivery at a glance.  failing: pending events whose last attempt did
+ * not deliver (they are retried with backoff).
+ */
+CREATE VIEW dtecert.lineage_status WITH (security_invoker = true) AS
+SELECT count(*) FILTER (WHERE o.state = 'pending') AS pending,
+	   count(*) FILTER (WHERE o.state = 'delivered') AS delivered,
+	   count(*) FILTER (WHERE o.state = 'pending' AND o.attempts > 0) AS failing,
+	   count(*) FILTER (WHERE o.state = 'failed') AS failed,
+	   pg_catalog.now() OPERATOR(pg_catalog.-)
+		 min(o.created_at) FILTER (WHERE o.state = 'pending') AS oldest_pending_age,
+	   max(o.delivered_at) AS last_delivered_at,
+	   (SELECT l.last_error
+		  FROM dtecert.lineage_outbox l
+		 WHERE l.state <> 'delivered' AND l.last_error IS NOT NULL
+		 ORDER BY l.last_attempt_at DESC
+		 LIMIT 1) AS last_error
+  FROM dtecert.lineage_outbox o;
+COMMENT ON VIEW dtecert.lineage_status IS
+	'lineage delivery: pending, delivered, failing (retrying) and failed events, and the oldest pending one''s age';
+GRANT SELECT ON dtecert.lineage_status TO PUBLIC;
+
+/*
+ * Queue failed events again (and, with failed_only false, make every
+ * pending event due now, whatever its backoff); returns how many.  The
+ * worker is woken when the transaction commits.
+ */
+CREATE FUNCTION dtecert.retry_lineage(failed_only boolean DEFAULT true)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dtecert_retry_lineage'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION dtecert.retry_lineage(boolean) IS
+	'queue failed lineage events again (all undelivered ones with failed_only => false)';
+REVOKE EXECUTE ON FUNCTION dtecert.retry_lineage(boolean) FROM PUBLIC;
