@@ -21,6 +21,7 @@
 #include "utils/float.h"
 
 #include "dtecert.h"
+#include "lineage.h"
 #include "outcome.h"
 
 /* ---- a little JSON writer: commas come from the text written so far ---- */
@@ -722,26 +723,98 @@ outcome_freshness(BoundPolicy *bp, ScanPlan *plan, TimestampTz now,
 
 /* ---- lineage ---- */
 
-static bool
-input_is_certified(Oid relid)
+/*
+ * An input's status as dtecert.status reads it now (expiry is computed at
+ * read time), or NULL when it has no policy; *certified as is_certified.
+ */
+static char *
+input_status(Oid relid, bool *certified)
 {
 	Oid			types[1] = {REGCLASSOID};
 	Datum		values[1] = {ObjectIdGetDatum(relid)};
 	bool		isnull;
 	int			ret;
 
-	ret = SPI_execute_with_args("SELECT dtecert.is_certified($1)", 1, types,
-								values, NULL, true, 1);
+	ret = SPI_execute_with_args("SELECT dtecert.is_certified($1),"
+								"       (SELECT s.status FROM dtecert.status s"
+								"         WHERE s.dataset OPERATOR(pg_catalog.=) dtecert.dataset_name($1))",
+								1, types, values, NULL, true, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the certificate of an input");
-	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-									  SPI_tuptable->tupdesc, 1, &isnull));
+	*certified = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 1, &isnull));
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+}
+
+static void
+add_problem(StringInfo problems, const char *problem)
+{
+	appendStringInfo(problems, "%s%s", problems->len ? "; " : "", problem);
+}
+
+/* With require_certified_inputs: an input here without a valid certificate. */
+static void
+check_input_certified(StringInfo observed, StringInfo problems, Policy *p, Oid relid)
+{
+	bool		certified;
+	char	   *status = input_status(relid, &certified);
+
+	json_bool(observed, "certified", certified);
+	if (!p->require_certified_inputs || certified)
+		return;
+	if (status == NULL || strcmp(status, "uncertified") == 0)
+		add_problem(problems, psprintf("input %s is not certified",
+									   dtecert_dataset_name(relid)));
+	else
+		add_problem(problems, psprintf("input %s is not certified (%s)",
+									   dtecert_dataset_name(relid), status));
+}
+
+static bool
+oid_in(Oid relid, Oid *list, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == relid)
+			return true;
+	return false;
 }
 
 /*
- * Lineage verified: the policy names the job and its inputs, and every
- * input resolves (a relation here, or an external namespace/name); with
- * require_certified_inputs, every input here holds a valid certificate.
+ * The inputs a view's catalog knows and the policy does not name (all of
+ * them when the policy names none: its inputs are derived).
+ */
+static void
+lineage_derived(BoundPolicy *bp, Oid *catalog, int ncatalog, Oid *declared,
+				int ndeclared, StringInfo observed, StringInfo problems)
+{
+	Policy	   *p = bp->policy;
+	int			i;
+
+	json_open(observed, "derived", '[');
+	for (i = 0; i < ncatalog; i++)
+	{
+		json_open(observed, NULL, '{');
+		json_string(observed, "relation", dtecert_dataset_name(catalog[i]));
+		if (!oid_in(catalog[i], declared, ndeclared))
+		{
+			check_input_certified(observed, problems, p, catalog[i]);
+			if (p->nlineage_inputs > 0)
+				add_problem(problems, psprintf("the view reads %s, which lineage.inputs does not name",
+											   dtecert_dataset_name(catalog[i])));
+		}
+		json_close(observed, '}');
+	}
+	json_close(observed, ']');
+}
+
+/*
+ * Lineage verified: the policy names the job and its inputs (a view's may
+ * come from the catalog instead), every input resolves (a relation here, or
+ * an external namespace/name), a view's declared inputs are the relations
+ * it reads, and with require_certified_inputs every input here holds a
+ * valid certificate.
  */
 void
 outcome_lineage(BoundPolicy *bp, Outcome *o, CriterionState *cs)
@@ -749,6 +822,11 @@ outcome_lineage(BoundPolicy *bp, Outcome *o, CriterionState *cs)
 	Policy	   *p = bp->policy;
 	StringInfoData observed;
 	StringInfoData problems;
+	bool		is_view = lineage_derives_inputs(bp->relid);
+	Oid		   *catalog;
+	int			ncatalog = lineage_catalog_inputs(bp->relid, &catalog);
+	Oid		   *declared = palloc(sizeof(Oid) * Max(p->nlineage_inputs, 1));
+	int			ndeclared = 0;
 	int			i;
 
 	memset(o, 0, sizeof(Outcome));
@@ -763,7 +841,6 @@ outcome_lineage(BoundPolicy *bp, Outcome *o, CriterionState *cs)
 	{
 		Oid			relid;
 		char	   *error = bind_lineage_input(p->lineage_inputs[i], bp->namespace, &relid);
-		bool		certified = false;
 
 		json_open(&observed, NULL, '{');
 		json_string(&observed, "name", p->lineage_inputs[i]);
@@ -771,20 +848,29 @@ outcome_lineage(BoundPolicy *bp, Outcome *o, CriterionState *cs)
 		if (OidIsValid(relid))
 		{
 			json_string(&observed, "relation", dtecert_dataset_name(relid));
-			certified = input_is_certified(relid);
-			json_bool(&observed, "certified", certified);
+			check_input_certified(&observed, &problems, p, relid);
+			declared[ndeclared++] = relid;
+			if (is_view && !oid_in(relid, catalog, ncatalog))
+				add_problem(&problems, psprintf("lineage.inputs names %s, which the view does not read",
+												dtecert_dataset_name(relid)));
 		}
 		else if (error == NULL)
+		{
 			json_string(&observed, "external", p->lineage_inputs[i]);
+			if (is_view)
+				add_problem(&problems, psprintf("lineage.inputs names external input %s, which the view does not read",
+												p->lineage_inputs[i]));
+		}
 		json_close(&observed, '}');
 
 		if (error)
-			appendStringInfo(&problems, "%s%s", problems.len ? "; " : "", error);
-		else if (p->require_certified_inputs && OidIsValid(relid) && !certified)
-			appendStringInfo(&problems, "%sinput %s is not certified",
-							 problems.len ? "; " : "", dtecert_dataset_name(relid));
+			add_problem(&problems, error);
 	}
 	json_close(&observed, ']');
+	if (is_view)
+		lineage_derived(bp, catalog, ncatalog, declared, ndeclared, &observed, &problems);
+	else if (p->nlineage_inputs == 0)
+		add_problem(&problems, "lineage.inputs names no input");
 	json_close(&observed, '}');
 	o->observed = observed.data;
 
