@@ -658,16 +658,17 @@ REVOKE ALL ON FUNCTION dtecert.prune_history(timestamptz) FROM PUBLIC;
  * docs/evidence-pack.schema.json.  Only roles that may read the dataset get
  * it (a dropped dataset's packs: superusers).
  */
-CREATE FUNCTION dtecert.evidence_allowed(relation_oid oid, dataset text)
+CREATE FUNCTION dtecert.evidence_allowed(dataset text)
 RETURNS boolean
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT CASE
-		WHEN to_regclass($2) IS NOT NULL
-		  THEN has_table_privilege(to_regclass($2), 'SELECT')
-		ELSE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-	END
+	-- looked up by name parts, so that a role without USAGE gets false, not an error
+	SELECT coalesce(
+		(SELECT has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT')
+		   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		  WHERE n.nspname = (parse_ident($1))[1] AND c.relname = (parse_ident($1))[2]),
+		(SELECT rolsuper FROM pg_roles WHERE rolname = current_user))
 $$;
 
 DROP FUNCTION dtecert.evidence(bigint);
@@ -686,7 +687,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RETURN NULL;
 	END IF;
-	IF NOT dtecert.evidence_allowed(c.relation_oid, c.dataset) THEN
+	IF NOT dtecert.evidence_allowed(c.dataset) THEN
 		RAISE EXCEPTION 'permission denied for the evidence of %', c.dataset
 			USING ERRCODE = 'insufficient_privilege',
 				  DETAIL = 'The evidence shows the data: it needs SELECT on the dataset.';
@@ -703,7 +704,7 @@ BEGIN
 		'lineage', p.spec -> 'lineage',
 		'certificate', jsonb_build_object(
 			'certificate_id', c.certificate_id, 'dataset', c.dataset,
-			'relation_oid', c.relation_oid, 'status', c.status,
+			'relation_oid', c.relation_oid::bigint, 'status', c.status,
 			'status_now', (SELECT s.status FROM dtecert.status s
 							WHERE s.dataset = c.dataset AND s.certificate_id = c.certificate_id),
 			'reason', c.reason, 'tier_required', c.tier_required,
@@ -766,3 +767,250 @@ END
 $$;
 COMMENT ON FUNCTION dtecert.evidence(bigint) IS
 	'the evidence pack of a certificate, as JSON (schema: docs/evidence-pack.schema.json); needs SELECT on the dataset';
+
+/* ------------------------------------------------------------------------
+ * evidence_html: the same pack as one self-contained page for people: no
+ * scripts, no external assets, charts as inline SVG; every value escaped.
+ */
+CREATE FUNCTION dtecert.html_escape(value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce(replace(replace(replace(replace(replace($1,
+		'&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'), '')
+$$;
+
+-- A JSON value as short readable text (strings without their quotes).
+CREATE FUNCTION dtecert.html_value(value jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT dtecert.html_escape(CASE
+		WHEN $1 IS NULL OR $1 = 'null'::jsonb OR $1 = '{}'::jsonb THEN ''
+		WHEN jsonb_typeof($1) = 'string' THEN $1 #>> '{}'
+		ELSE $1::text END)
+$$;
+
+-- A horizontal bar: share in [0, 1], with an optional marker (the SLO).
+CREATE FUNCTION dtecert.html_bar(share numeric, marker numeric, colour text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format('<svg class="bar" width="200" height="14" viewBox="0 0 200 14" role="img">'
+				  '<rect width="200" height="14" fill="#eee"/>'
+				  '<rect width="%s" height="14" fill="%s"/>%s</svg>',
+				  round(200 * greatest(0, least(1, coalesce($1, 0))), 1),
+				  dtecert.html_escape($3),
+				  CASE WHEN $2 IS NULL THEN '' ELSE
+					format('<line x1="%1$s" x2="%1$s" y1="0" y2="14" stroke="#000" stroke-width="2"/>',
+						   round(200 * greatest(0, least(1, $2)), 1)) END)
+$$;
+
+-- Small bars of a distribution's counts, the first (NULL) bin in grey.
+CREATE FUNCTION dtecert.html_histogram(counts jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format('<svg class="hist" width="%s" height="40" viewBox="0 0 %1$s 40" role="img">%s</svg>',
+				  8 * count(*),
+				  string_agg(format('<rect x="%s" y="%s" width="7" height="%s" fill="%s"><title>%s</title></rect>',
+									8 * (i - 1),
+									round(40 - 40 * c / greatest(m, 1), 1),
+									round(40 * c / greatest(m, 1), 1),
+									CASE WHEN i = 1 THEN '#aaa' ELSE '#4a7bb7' END, c),
+							 '' ORDER BY i))
+	  FROM (SELECT c::numeric AS c, i, max(c::numeric) OVER () AS m
+			  FROM jsonb_array_elements_text($1) WITH ORDINALITY a(c, i)) b
+$$;
+
+CREATE FUNCTION dtecert.evidence_html(certificate_id bigint)
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	e		jsonb := dtecert.evidence($1);
+	cert	jsonb;
+	status	text;
+	html	text;
+	part	text;
+	tier	text;
+	item	jsonb;
+	inputs	jsonb;
+	i		int;
+BEGIN
+	IF e IS NULL THEN
+		RETURN NULL;
+	END IF;
+	cert := e -> 'certificate';
+	status := coalesce(cert ->> 'status_now', cert ->> 'status');
+	html := format($h$<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Evidence: %1$s, certificate %2$s</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:1100px;margin:24px auto;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.verdict{display:inline-block;padding:4px 12px;border-radius:4px;color:#fff;font-weight:600;letter-spacing:.03em}
+.certified{background:#2e7d32}.failed{background:#c62828}.drifted{background:#ef6c00}
+.revoked,.expired,.checkpoint{background:#616161}
+table{border-collapse:collapse;width:100%%;margin:6px 0}th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#f6f6f6;font-weight:600}td.pass{color:#2e7d32;font-weight:600}td.fail{color:#c62828;font-weight:600}
+td.waived{color:#ef6c00;font-weight:600}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+.ladder span{display:inline-block;padding:3px 10px;margin-right:4px;border:1px solid #bbb;border-radius:3px}
+.ladder .achieved{background:#c8e6c9}.ladder .required{outline:2px solid #000}
+.muted{color:#777}ul.samples{margin:2px 0;padding-left:16px}
+@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}.verdict{border:1px solid #000;color:#000;background:none}}
+</style></head><body>
+<h1>%1$s</h1>
+<p><span class="verdict %3$s">%4$s</span> certificate <b>%2$s</b>, issued %5$s by %6$s%7$s</p>
+<p>Valid %8$s. %9$s</p>
+$h$,
+		dtecert.html_escape(e ->> 'dataset'),
+		dtecert.html_escape(cert ->> 'certificate_id'),
+		dtecert.html_escape(status),
+		dtecert.html_escape(upper(status)),
+		dtecert.html_escape(cert ->> 'issued_at'),
+		dtecert.html_escape(cert ->> 'issued_by'),
+		CASE WHEN cert ->> 'version_label' IS NULL THEN ''
+			 ELSE ' for ' || dtecert.html_escape(cert ->> 'version_label') END,
+		CASE WHEN cert ->> 'valid_until' IS NULL THEN 'never (not certified)'
+			 ELSE 'until ' || dtecert.html_escape(cert ->> 'valid_until') END,
+		CASE WHEN cert ->> 'reason' IS NULL THEN ''
+			 ELSE 'Reason: ' || dtecert.html_escape(cert ->> 'reason') END);
+
+	-- the tier ladder and the score against the SLO
+	part := '<h2>Tier and quality</h2><p class="ladder">';
+	FOREACH tier IN ARRAY ARRAY['low', 'medium', 'high'] LOOP
+		part := part || format('<span class="%s%s">%s</span>',
+			CASE WHEN dtecert.tier_rank(tier) <= coalesce(dtecert.tier_rank(cert ->> 'tier_achieved'), 0)
+				 THEN 'achieved' ELSE '' END,
+			CASE WHEN tier = cert ->> 'tier_required' THEN ' required' ELSE '' END, tier);
+	END LOOP;
+	part := part || format('</p><p>Required: <b>%s</b>; achieved: <b>%s</b>.</p>',
+		coalesce(dtecert.html_escape(cert ->> 'tier_required'), 'none (a quality gate)'),
+		coalesce(dtecert.html_escape(cert ->> 'tier_achieved'), 'none'));
+	IF cert -> 'quality_score' <> 'null'::jsonb THEN
+		part := part || format('<p>Quality score %s %s (min_score %s; %s passed, %s failed)</p>',
+			dtecert.html_bar((cert ->> 'quality_score')::numeric, (cert ->> 'min_score')::numeric,
+							 CASE WHEN (cert ->> 'quality_score')::numeric >=
+									   coalesce((cert ->> 'min_score')::numeric, 1)
+								  THEN '#2e7d32' ELSE '#c62828' END),
+			dtecert.html_escape(cert ->> 'quality_score'),
+			dtecert.html_escape(coalesce(cert ->> 'min_score', '1')),
+			dtecert.html_escape(cert ->> 'checks_passed'), dtecert.html_escape(cert ->> 'checks_failed'));
+	END IF;
+	html := html || part;
+
+	-- criteria
+	IF jsonb_array_length(e -> 'criteria') > 0 THEN
+		part := '<h2>Criteria</h2><table><tr><th>criterion</th><th>result</th><th>observed</th><th>expected</th><th>reason</th></tr>';
+		FOR item IN SELECT x FROM jsonb_array_elements(e -> 'criteria') x LOOP
+			part := part || format('<tr><td>%s</td><td class="%s">%s</td><td><code>%s</code></td><td><code>%s</code></td><td>%s</td></tr>',
+				dtecert.html_escape(item ->> 'name'),
+				CASE WHEN (item ->> 'passed')::boolean THEN 'pass' ELSE 'fail' END,
+				CASE WHEN (item ->> 'passed')::boolean THEN 'passed' ELSE 'failed' END,
+				dtecert.html_value(item -> 'observed'), dtecert.html_value(item -> 'expected'),
+				dtecert.html_escape(item ->> 'reason'));
+		END LOOP;
+		html := html || part || '</table>';
+	END IF;
+
+	-- checks, with failing samples and waivers
+	IF jsonb_array_length(e -> 'checks') > 0 THEN
+		part := '<h2>Checks</h2><table><tr><th>check</th><th>severity</th><th>result</th><th>failing rows</th><th>observed</th><th>expected</th><th>samples</th></tr>';
+		FOR item IN SELECT x FROM jsonb_array_elements(e -> 'checks') x LOOP
+			part := part || format('<tr><td>%s<br><span class="muted">%s</span></td><td>%s</td><td class="%s">%s</td><td>%s</td><td><code>%s</code></td><td><code>%s</code></td><td>%s</td></tr>',
+				dtecert.html_escape(item ->> 'name'),
+				dtecert.html_escape(concat_ws(' ', item ->> 'proven_by',
+					CASE WHEN (item ->> 'scans')::int > 0 THEN '(' || (item ->> 'scans') || ' extra scan)' END,
+					item ->> 'reason')),
+				dtecert.html_escape(item ->> 'severity'),
+				CASE WHEN (item ->> 'waived')::boolean THEN 'waived'
+					 WHEN (item ->> 'passed')::boolean THEN 'pass' ELSE 'fail' END,
+				CASE WHEN (item ->> 'waived')::boolean THEN 'waived'
+					 WHEN (item ->> 'passed')::boolean THEN 'passed' ELSE 'failed' END,
+				CASE WHEN item ->> 'element_count' IS NULL THEN ''
+					 ELSE dtecert.html_escape((item ->> 'unexpected_count') || ' of ' || (item ->> 'element_count')) END,
+				dtecert.html_value(item -> 'observed'), dtecert.html_value(item -> 'expected'),
+				(SELECT coalesce('<ul class="samples">' || string_agg(format('<li><code>%s</code>%s</li>',
+						CASE WHEN (s ->> 'redacted')::boolean THEN '<i>redacted</i>'
+							 ELSE dtecert.html_escape(coalesce(s ->> 'value', 'NULL')) END,
+						CASE WHEN s ->> 'row_key' IS NULL THEN ''
+							 ELSE ' <span class="muted">row ' || dtecert.html_escape(s ->> 'row_key') || '</span>' END),
+						'') || '</ul>', '')
+				   FROM jsonb_array_elements(item -> 'samples') s));
+		END LOOP;
+		html := html || part || '</table>';
+	END IF;
+	IF jsonb_array_length(e -> 'waivers') > 0 THEN
+		part := '<h2>Waivers</h2><table><tr><th>check</th><th>reason</th><th>approved by</th><th>until</th><th>waived by</th></tr>';
+		FOR item IN SELECT x FROM jsonb_array_elements(e -> 'waivers') x LOOP
+			part := part || format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s%s</td><td>%s, %s</td></tr>',
+				dtecert.html_escape(item ->> 'check_name'), dtecert.html_escape(item ->> 'reason'),
+				dtecert.html_escape(item ->> 'approved_by'), dtecert.html_escape(item ->> 'expires_at'),
+				CASE WHEN item ->> 'ended_at' IS NULL THEN ''
+					 ELSE ' (ended ' || dtecert.html_escape(item ->> 'ended_at') || ')' END,
+				dtecert.html_escape(item ->> 'waived_by'), dtecert.html_escape(item ->> 'waived_at'));
+		END LOOP;
+		html := html || part || '</table>';
+	END IF;
+
+	-- the column profile: NULL rate, and the distribution when drift is watched
+	IF e #> '{profile,columns}' IS NOT NULL THEN
+		part := format('<h2>Profile</h2><p>%s rows.</p><table><tr><th>column</th><th>type</th><th>NULL rate</th><th>distinct (est.)</th><th>min</th><th>max</th><th>mean</th><th>distribution</th></tr>',
+					   dtecert.html_escape(e #>> '{profile,row_count}'));
+		FOR item IN SELECT x FROM jsonb_array_elements(e #> '{profile,columns}') x LOOP
+			part := part || format('<tr><td>%s</td><td>%s</td><td>%s %s%%</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+				dtecert.html_escape(item ->> 'name'), dtecert.html_escape(item ->> 'type'),
+				dtecert.html_bar((item ->> 'null_fraction')::numeric, NULL, '#888'),
+				round(100 * (item ->> 'null_fraction')::numeric, 2),
+				dtecert.html_escape(item ->> 'distinct_estimate'),
+				dtecert.html_escape(item ->> 'min'), dtecert.html_escape(item ->> 'max'),
+				dtecert.html_escape(item ->> 'mean'),
+				coalesce(dtecert.html_histogram(e #> ARRAY['profile', 'distributions', item ->> 'name', 'counts']), ''));
+		END LOOP;
+		html := html || part || '</table>';
+	END IF;
+
+	-- lineage: inputs → dataset, and the job that builds it
+	inputs := e #> '{run,inputs}';
+	IF e #>> '{run,job}' IS NOT NULL THEN
+		part := format('<h2>Lineage</h2><svg width="720" height="%s" viewBox="0 0 720 %1$s" role="img" font-size="12">',
+					   greatest(60, 30 * jsonb_array_length(inputs) + 20));
+		i := 0;
+		FOR item IN SELECT x FROM jsonb_array_elements(inputs) x LOOP
+			part := part || format('<rect x="4" y="%s" width="250" height="22" rx="3" fill="#eef" stroke="#88a"/><text x="10" y="%s">%s</text><line x1="254" y1="%s" x2="440" y2="30" stroke="#88a" marker-end="url(#arrow)"/>',
+				10 + 30 * i, 25 + 30 * i, dtecert.html_escape(left(item #>> '{}', 40)), 21 + 30 * i);
+			i := i + 1;
+		END LOOP;
+		part := part || format('<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#88a"/></marker></defs><rect x="440" y="18" width="270" height="24" rx="3" fill="#e8f5e9" stroke="#2e7d32"/><text x="448" y="34" font-weight="600">%s</text><text x="448" y="56" fill="#555">job: %s</text></svg>',
+			dtecert.html_escape(left(e ->> 'dataset', 40)), dtecert.html_escape(e #>> '{run,job}'));
+		html := html || part || format('<p class="muted">Run <code>%s</code>.</p>', dtecert.html_escape(e #>> '{run,run_id}'));
+	END IF;
+
+	-- integrity
+	html := html || format('<h2>Integrity</h2><table>
+<tr><th>core_sha256</th><td class="mono">%s</td></tr>
+<tr><th>previous_sha256</th><td class="mono">%s</td></tr>
+<tr><th>chain head</th><td class="mono">%s (%s records)</td></tr>
+<tr><th>algorithm</th><td>%s</td></tr>
+<tr><th>policy</th><td>version %s, sha256 <span class="mono">%s</span></td></tr>
+<tr><th>environment</th><td>PostgreSQL %s, dtecert %s, database %s</td></tr></table>
+</body></html>
+',
+		dtecert.html_escape(e #>> '{integrity,core_sha256}'),
+		coalesce(dtecert.html_escape(e #>> '{integrity,previous_sha256}'), 'none: the first record'),
+		dtecert.html_escape(e #>> '{integrity,chain_head}'), dtecert.html_escape(e #>> '{integrity,chain_length}'),
+		dtecert.html_escape(e #>> '{integrity,algorithm}'),
+		dtecert.html_escape(e #>> '{policy,version}'), dtecert.html_escape(e #>> '{policy,sha256}'),
+		dtecert.html_escape(e #>> '{environment,postgresql}'), dtecert.html_escape(e #>> '{environment,dtecert}'),
+		dtecert.html_escape(e #>> '{environment,database}'));
+	RETURN html;
+END
+$$;
+COMMENT ON FUNCTION dtecert.evidence_html(bigint) IS
+	'the evidence pack as one self-contained HTML page (no scripts, no external assets)';
