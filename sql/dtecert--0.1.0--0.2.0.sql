@@ -12,6 +12,8 @@ ALTER TABLE dtecert.certificates
 	ADD COLUMN storage_digest text,
 	ADD COLUMN modifications bigint,
 	ADD COLUMN schema_digest text;
+-- the DDL triggers look certificates up by the relation they read
+CREATE INDEX certificates_relation_oid_idx ON dtecert.certificates (relation_oid);
 COMMENT ON COLUMN dtecert.certificates.storage_digest IS
 	'digest of the file nodes of the relations read (TRUNCATE, VACUUM FULL, CLUSTER and REFRESH change it)';
 COMMENT ON COLUMN dtecert.certificates.modifications IS

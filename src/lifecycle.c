@@ -82,14 +82,16 @@ lifecycle_announce(const char *dataset, const char *old_status,
 /* The dataset's latest record: false when it has none. */
 static bool
 latest_record(const char *dataset, Datum *relation_oid, Datum *policy_version,
-			  bool *version_null, char **status)
+			  bool *version_null, char **status, bool *expired)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1] = {CStringGetTextDatum(dataset)};
 	bool		isnull;
 	int			ret;
 
-	ret = SPI_execute_with_args("SELECT relation_oid, policy_version, status"
+	ret = SPI_execute_with_args("SELECT relation_oid, policy_version, status,"
+								"       status OPERATOR(pg_catalog.=) 'certified' AND"
+								"       valid_until OPERATOR(pg_catalog.<=) pg_catalog.now()"
 								"  FROM dtecert.certificates"
 								" WHERE dataset OPERATOR(pg_catalog.=) $1"
 								" ORDER BY certificate_id DESC LIMIT 1",
@@ -104,6 +106,8 @@ latest_record(const char *dataset, Datum *relation_oid, Datum *policy_version,
 	*policy_version = SPI_getbinval(SPI_tuptable->vals[0],
 									SPI_tuptable->tupdesc, 2, version_null);
 	*status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	*expired = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										  SPI_tuptable->tupdesc, 4, &isnull));
 	return true;
 }
 
@@ -118,7 +122,8 @@ lifecycle_revoke(const char *dataset, const char *reason)
 	Datum		policy_version;
 	bool		version_null;
 	char	   *status;
-	char	   *old_status;
+	bool		expired;
+	const char *old_status;
 	SavedIdentity saved;
 	bool		isnull;
 	int64		id;
@@ -130,9 +135,13 @@ lifecycle_revoke(const char *dataset, const char *reason)
 	 */
 	dtecert_lock_dataset(dataset);
 	if (!latest_record(dataset, &relation_oid, &policy_version, &version_null,
-					   &status) || strcmp(status, "revoked") == 0)
+					   &status, &expired) || strcmp(status, "revoked") == 0)
 		return 0;
-	old_status = lifecycle_status(dataset);
+	/*
+	 * The status it had: read from the record, not from dtecert.status,
+	 * which already says revoked once a drop or rename took the name away.
+	 */
+	old_status = expired ? "expired" : status;
 
 	args[0] = CStringGetTextDatum(dataset);
 	args[1] = relation_oid;
@@ -207,9 +216,10 @@ dtecert_revoke(PG_FUNCTION_ARGS)
 		Datum		policy_version;
 		bool		version_null;
 		char	   *status;
+		bool		expired;
 
 		if (!latest_record(dataset, &relation_oid, &policy_version,
-						   &version_null, &status))
+						   &version_null, &status, &expired))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("dataset %s has no certificate to revoke", dataset)));
