@@ -80,8 +80,9 @@ lineage_define_gucs(void)
 {
 	define_string("dtecert.database",
 				  "Database whose lineage events the dtecert lineage worker delivers.",
-				  "Events certified in other databases stay queued in their outbox.",
-				  &lineage_database, "postgres", PGC_POSTMASTER, 0, check_not_empty);
+				  "Events certified in other databases stay queued in their outbox. "
+				  "The worker restarts to serve a new value.",
+				  &lineage_database, "postgres", PGC_SIGHUP, 0, check_not_empty);
 	define_string("dtecert.lineage_url",
 				  "Where lineage events go: http(s)://host/api/v1/lineage, file:///path, or empty.",
 				  "Empty keeps events queued in dtecert.lineage_outbox.",

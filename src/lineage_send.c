@@ -126,6 +126,9 @@ request_headers(const char *api_key)
 	struct curl_slist *more;
 	char	   *auth;
 
+	/* no "Expect: 100-continue" round trip before a larger event */
+	list = add_header(list, "Expect:");
+
 	if (api_key == NULL || api_key[0] == '\0')
 		return list;
 	auth = psprintf("Authorization: Bearer %s", api_key);

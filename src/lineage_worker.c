@@ -272,6 +272,7 @@ endpoint_recovered(void)
 /* ---- signals ---- */
 
 static char *delivery_settings = NULL;
+static char served_database[NAMEDATALEN];
 
 /* What a transfer in flight depends on (the api key never leaves memory). */
 static char *
@@ -291,6 +292,13 @@ reload_settings(void)
 		return false;
 	ConfigReloadPending = false;
 	ProcessConfigFile(PGC_SIGHUP);
+	if (strcmp(lineage_database, served_database) != 0)
+	{
+		ereport(LOG,
+				(errmsg("dtecert lineage worker: dtecert.database is now \"%s\", restarting to serve it",
+						lineage_database)));
+		proc_exit(1);			/* restarted after bgw_restart_time */
+	}
 	before = delivery_settings;
 	delivery_settings = MemoryContextStrdup(TopMemoryContext, current_delivery_settings());
 	changed = before == NULL || strcmp(before, delivery_settings) != 0;
@@ -436,16 +444,23 @@ release_dead_leases(void)
 	end_tx();
 }
 
-static void
+static int64
+purge_interval_ms(void)
+{
+	return Max(1000, Min((int64) PURGE_EVERY_MS, (int64) lineage_retention_s * 1000));
+}
+
+/* Delete delivered events older than the retention; returns ms until the next purge. */
+static long
 purge_delivered(WorkerState *ws)
 {
 	Oid			types[1] = {INT4OID};
 	Datum		values[1] = {Int32GetDatum(lineage_retention_s)};
 	TimestampTz now = GetCurrentTimestamp();
-	int64		every = Min((int64) PURGE_EVERY_MS, (int64) lineage_retention_s * 1000);
+	TimestampTz next = TimestampTzPlusMilliseconds(ws->last_purge, purge_interval_ms());
 
-	if (ws->last_purge != 0 && now < TimestampTzPlusMilliseconds(ws->last_purge, every))
-		return;
+	if (ws->last_purge != 0 && now < next)
+		return (long) ((next - now) / 1000) + 1;
 	ws->last_purge = now;
 	begin_tx("dtecert lineage worker: purging delivered events");
 	if (outbox_exists())
@@ -454,6 +469,7 @@ purge_delivered(WorkerState *ws)
 				"   AND delivered_at < pg_catalog.now() - $1 * interval '1 second'",
 				1, types, values, NULL, SPI_OK_DELETE);
 	end_tx();
+	return (long) purge_interval_ms();
 }
 
 static void
@@ -483,7 +499,7 @@ worker_loop(WorkerState *ws)
 			sleep_ms = Max(1, (long) ((ws->backoff_until - now) / 1000));
 		else if (lineage_url[0] != '\0')
 			sleep_ms = delivery_round(ws);
-		purge_delivered(ws);
+		sleep_ms = Min(sleep_ms, purge_delivered(ws));
 		wait_for(sleep_ms);
 	}
 }
@@ -496,7 +512,8 @@ dtecert_lineage_worker_main(Datum main_arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(lineage_database, NULL, 0);
+	strlcpy(served_database, lineage_database, NAMEDATALEN);
+	BackgroundWorkerInitializeConnection(served_database, NULL, 0);
 	pgstat_report_appname("dtecert lineage worker");
 	lineage_worker_attach();
 	on_proc_exit(lineage_send_cleanup, (Datum) 0);
