@@ -3,7 +3,8 @@
  * lineage_guc.c
  *	  The lineage settings (DESIGN section 7).  Everything the worker reads
  *	  is PGC_SIGHUP: set in postgresql.conf or with ALTER SYSTEM, applied
- *	  by a reload.  The api key is superuser-only: SHOW and pg_settings
+ *	  by a reload (not PGC_POSTMASTER, which would keep the library from
+ *	  loading where it is not preloaded).  The api key is superuser-only: SHOW and pg_settings
  *	  hide it from other roles, and it is never logged or stored.
  *
  *-------------------------------------------------------------------------
