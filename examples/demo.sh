@@ -11,7 +11,7 @@
 # 3. loads examples/customers.csv and examples/customer_orders.csv;
 # 4. stores the policy examples/customer_orders.yml, certifies the table,
 #    shows the certificate and its check results, and writes the evidence pack
-#    to artifacts/certification/public.customer_orders.json.
+#    to artifacts/certification/public.customer_orders.json and .html.
 #
 # Exit status 0 when the demo ran, whatever the verdict; non-zero on an error.
 # The cluster keeps running afterwards so you can explore it.
@@ -128,6 +128,8 @@ say "evidence pack: ${EVIDENCE#"$REPO"/}"
 mkdir -p "$EVIDENCE_DIR"
 psql -At -c "SELECT jsonb_pretty(dtecert.evidence($ID))" >"$EVIDENCE"
 echo "wrote $EVIDENCE ($(wc -c <"$EVIDENCE") bytes)"
+psql -At -c "SELECT dtecert.evidence_html($ID)" >"${EVIDENCE%.json}.html"
+echo "wrote ${EVIDENCE%.json}.html ($(wc -c <"${EVIDENCE%.json}.html") bytes): open it in a browser"
 
 IFS='|' read -r CERTIFIED STATUS TIER REQUIRED SCORE UNTIL FAILED_CHECKS < <(psql -At -F '|' -c "
 	SELECT c.certified, c.status, coalesce(c.tier_achieved, 'none'), coalesce(c.tier_required, 'none'),
