@@ -801,14 +801,14 @@ RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT format('<svg class="bar" width="200" height="14" viewBox="0 0 200 14" role="img">'
-				  '<rect width="200" height="14" fill="#eee"/>'
-				  '<rect width="%s" height="14" fill="%s"/>%s</svg>',
-				  round(200 * greatest(0, least(1, coalesce($1, 0))), 1),
+	SELECT format('<svg class="bar" width="120" height="12" viewBox="0 0 120 12" role="img">'
+				  '<rect width="120" height="12" fill="#eee"/>'
+				  '<rect width="%s" height="12" fill="%s"/>%s</svg>',
+				  round(120 * greatest(0, least(1, coalesce($1, 0))), 1),
 				  dtecert.html_escape($3),
 				  CASE WHEN $2 IS NULL THEN '' ELSE
-					format('<line x1="%1$s" x2="%1$s" y1="0" y2="14" stroke="#000" stroke-width="2"/>',
-						   round(200 * greatest(0, least(1, $2)), 1)) END)
+					format('<line x1="%1$s" x2="%1$s" y1="0" y2="12" stroke="#000" stroke-width="2"/>',
+						   round(120 * greatest(0, least(1, $2)), 1)) END)
 $$;
 
 -- Small bars of a distribution's counts, the first (NULL) bin in grey.
@@ -861,7 +861,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .revoked,.expired,.checkpoint{background:#616161}
 table{border-collapse:collapse;width:100%%;margin:6px 0}th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f6f6f6;font-weight:600}td.pass{color:#2e7d32;font-weight:600}td.fail{color:#c62828;font-weight:600}
-td.waived{color:#ef6c00;font-weight:600}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+td.waived{color:#ef6c00;font-weight:600}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
 .ladder span{display:inline-block;padding:3px 10px;margin-right:4px;border:1px solid #bbb;border-radius:3px}
 .ladder .achieved{background:#c8e6c9}.ladder .required{outline:2px solid #000}
 .muted{color:#777}ul.samples{margin:2px 0;padding-left:16px}
@@ -971,8 +971,8 @@ $h$,
 				dtecert.html_bar((item ->> 'null_fraction')::numeric, NULL, '#888'),
 				round(100 * (item ->> 'null_fraction')::numeric, 2),
 				dtecert.html_escape(item ->> 'distinct_estimate'),
-				dtecert.html_escape(item ->> 'min'), dtecert.html_escape(item ->> 'max'),
-				dtecert.html_escape(item ->> 'mean'),
+				dtecert.html_escape(left(item ->> 'min', 40)), dtecert.html_escape(left(item ->> 'max', 40)),
+				dtecert.html_escape(round((item ->> 'mean')::numeric, 4)::text),
 				coalesce(dtecert.html_histogram(e #> ARRAY['profile', 'distributions', item ->> 'name', 'counts']), ''));
 		END LOOP;
 		html := html || part || '</table>';
