@@ -83,7 +83,7 @@ is( $node->safe_psql(
 SELECT pg_catalog.string_agg(c::pg_catalog.regclass::text, ',' ORDER BY c::pg_catalog.regclass::text)
   FROM pg_catalog.pg_extension e, pg_catalog.unnest(e.extconfig) c
  WHERE e.extname = 'dtecert'}),
-	'dtecert.certificates,dtecert.certificates_certificate_id_seq,dtecert.check_results,dtecert.check_samples,dtecert.policies,dtecert.waivers,dtecert.waivers_waiver_id_seq',
+	'dtecert.certificates,dtecert.certificates_certificate_id_seq,dtecert.check_results,dtecert.check_samples,dtecert.lineage_outbox,dtecert.lineage_outbox_event_id_seq,dtecert.policies,dtecert.waivers,dtecert.waivers_waiver_id_seq',
 	'pg_extension.extconfig lists every table and sequence');
 is( $node->safe_psql(
 		'src', q{
