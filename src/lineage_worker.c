@@ -493,7 +493,12 @@ worker_loop(WorkerState *ws)
 		MemoryContextSwitchTo(round_context);
 		MemoryContextReset(round_context);
 		CHECK_FOR_INTERRUPTS();
-		(void) reload_settings();
+		if (reload_settings())
+		{
+			/* a new endpoint: no reason to wait for the old one's backoff */
+			ws->backoff_until = 0;
+			ws->consecutive_failures = 0;
+		}
 		now = GetCurrentTimestamp();
 		if (now < ws->backoff_until)
 			sleep_ms = Max(1, (long) ((ws->backoff_until - now) / 1000));

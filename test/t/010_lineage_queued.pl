@@ -4,6 +4,7 @@
 #  a. without shared_preload_libraries: events queued, one NOTICE per session;
 #     a later worker delivers them;
 #  b. in a database the worker does not serve: one WARNING per session;
+#     its pending events survive pg_dump and pg_restore;
 #  c. with the worker stopped: one NOTICE per session; it delivers them
 #     when it is back.
 use strict;
@@ -86,6 +87,20 @@ like($stderr, qr/DETAIL:  The dtecert lineage worker serves database "postgres"/
 sleep 1;
 is($node->safe_psql('other', 'SELECT pending FROM dtecert.lineage_status'),
 	'4', 'b: the events stay queued');
+
+# Pending events survive a dump and restore (delivered ones are not dumped).
+my $dump = "$tmp/other.dump";
+$node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('other') ],
+	'b: pg_dump of a database with pending events');
+$node->safe_psql('postgres', 'CREATE DATABASE restored');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
+	'b: pg_restore');
+my $outbox = q{SELECT string_agg(event_id || ' ' || event_type || ' ' || state || ' ' || md5(event::text),
+                                 ',' ORDER BY event_id) FROM dtecert.lineage_outbox};
+is($node->safe_psql('restored', $outbox), $node->safe_psql('other', $outbox),
+	'b: the restored outbox holds the same pending events');
+is($node->safe_psql('restored', q{SELECT nextval('dtecert.lineage_outbox_event_id_seq')}),
+	'5', 'b: and its sequence goes on');
 
 ###########################################################################
 # c. the worker stopped
