@@ -131,8 +131,8 @@ SELECT sqlstate_of($$DELETE FROM dtecert.lineage_outbox$$) AS delete,
 RESET ROLE;
 DROP ROLE lineage_reader;
 
--- Settings
-SELECT name, setting, unit, context FROM pg_settings
+-- Settings (their defaults: a server's configuration may differ)
+SELECT name, boot_val, unit, context FROM pg_settings
  WHERE name LIKE 'dtecert.lineage%' OR name = 'dtecert.database' ORDER BY name;
 SELECT sqlstate_of($$SET dtecert.lineage_url = 'ftp://x'$$) AS not_settable_here;
 
