@@ -478,24 +478,18 @@ BEGIN
 			  HINT = 'Certificates are evidence: revoke with dtecert.revoke(), redact samples with dtecert.purge_samples(), shorten history with dtecert.prune_history().';
 END
 $$;
-CREATE TRIGGER history_is_append_only
-	BEFORE UPDATE OR DELETE ON dtecert.certificates
-	FOR EACH ROW EXECUTE FUNCTION dtecert.refuse_history_change();
-CREATE TRIGGER history_is_append_only_truncate
-	BEFORE TRUNCATE ON dtecert.certificates
-	FOR EACH STATEMENT EXECUTE FUNCTION dtecert.refuse_history_change();
-CREATE TRIGGER history_is_append_only
-	BEFORE UPDATE OR DELETE ON dtecert.check_results
-	FOR EACH ROW EXECUTE FUNCTION dtecert.refuse_history_change();
-CREATE TRIGGER history_is_append_only_truncate
-	BEFORE TRUNCATE ON dtecert.check_results
-	FOR EACH STATEMENT EXECUTE FUNCTION dtecert.refuse_history_change();
-CREATE TRIGGER history_is_append_only
-	BEFORE UPDATE OR DELETE ON dtecert.policies
-	FOR EACH ROW EXECUTE FUNCTION dtecert.refuse_history_change();
-CREATE TRIGGER history_is_append_only_truncate
-	BEFORE TRUNCATE ON dtecert.policies
-	FOR EACH STATEMENT EXECUTE FUNCTION dtecert.refuse_history_change();
+DO $$
+DECLARE
+	history text;
+BEGIN
+	FOREACH history IN ARRAY ARRAY['certificates', 'check_results', 'policies'] LOOP
+		EXECUTE format('CREATE TRIGGER history_is_append_only BEFORE UPDATE OR DELETE ON dtecert.%I'
+					   ' FOR EACH ROW EXECUTE FUNCTION dtecert.refuse_history_change()', history);
+		EXECUTE format('CREATE TRIGGER history_is_append_only_truncate BEFORE TRUNCATE ON dtecert.%I'
+					   ' FOR EACH STATEMENT EXECUTE FUNCTION dtecert.refuse_history_change()', history);
+	END LOOP;
+END
+$$;
 
 CREATE FUNCTION dtecert.verify_chain_of(of_dataset text)
 RETURNS TABLE (dataset text, certificates bigint, ok boolean,
