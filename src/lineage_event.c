@@ -419,6 +419,9 @@ certificate_facet(json_object *facets, const LineageRun *run)
 	put_string(f, "tierAchieved", run->tier_achieved);
 	if (run->has_score)
 		put_double(f, "qualityScore", run->score);
+	/* copies of the event kept elsewhere expose a rewritten history */
+	if (run->chain_head)
+		put_string(f, "chainHead", run->chain_head);
 }
 
 static void

@@ -70,6 +70,8 @@ typedef struct LineageRun
 	bool		has_score;
 	double		score;
 	const char *failure;		/* errorMessage of a FAIL event */
+	const char *chain_head;		/* the certificate's seal: the dataset's
+								 * chain head when it was issued */
 
 	/* the pipeline job: a JobEvent when has_pipeline */
 	bool		has_pipeline;

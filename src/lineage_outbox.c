@@ -250,6 +250,21 @@ fill_assertions(LineageRun *run, Certificate *cert, BoundPolicy *bp,
 	}
 }
 
+/* The seal record_certificate() gave the certificate. */
+static const char *
+certificate_seal(int64 certificate_id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(certificate_id)};
+
+	if (SPI_execute_with_args("SELECT core_sha256 FROM dtecert.certificates"
+							  " WHERE certificate_id OPERATOR(pg_catalog.=) $1",
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
 static void
 fill_verdict(LineageRun *run, Certificate *cert, StringInfo failed_checks)
 {
@@ -257,6 +272,7 @@ fill_verdict(LineageRun *run, Certificate *cert, StringInfo failed_checks)
 	StringInfoData message;
 
 	run->certificate_id = cert->certificate_id;
+	run->chain_head = certificate_seal(cert->certificate_id);
 	run->certified = v->certified;
 	run->status = v->status;
 	run->tier_required = v->required == TIER_NONE ? NULL : policy_tier_name(v->required);

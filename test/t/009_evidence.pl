@@ -116,6 +116,13 @@ for my $id ($failed, $waived, $drifted, $revoked, $certified)
 	  or diag($stdout . $stderr);
 }
 is($node->safe_psql('postgres', 'SELECT ok FROM dtecert.verify_chain()'), 't', 'b: the chain verifies');
+is( $node->safe_psql(
+		'postgres', q{
+SELECT count(*) FILTER (WHERE o.event #>> '{run,facets,dtecert_certificate,chainHead}' = c.core_sha256)
+       || '/' || count(*)
+  FROM dtecert.lineage_outbox o JOIN dtecert.certificates c USING (certificate_id)
+ WHERE o.event_type IN ('COMPLETE', 'FAIL')}),
+	'4/4', 'b: every COMPLETE and FAIL lineage event carries the seal of its certificate');
 
 ###########################################################################
 # c. HTML
