@@ -259,7 +259,7 @@ certificate_seal(int64 certificate_id)
 
 	if (SPI_execute_with_args("SELECT core_sha256 FROM dtecert.certificates"
 							  " WHERE certificate_id OPERATOR(pg_catalog.=) $1",
-							  1, types, values, NULL, true, 1) != SPI_OK_SELECT ||
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		return NULL;
 	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
