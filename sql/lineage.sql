@@ -18,7 +18,7 @@ CREATE FUNCTION lin.shape(e jsonb) RETURNS jsonb LANGUAGE sql AS $$
            '"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"', '"<uuidv7>"', 'g'),
            '"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"', '"<time>"', 'g'),
            'postgres://localhost:\d+', 'postgres://localhost:<port>', 'g'),
-           '"(version|openlineageAdapterVersion|certificateId)": ("[^"]*"|\d+)', '"\1": "<masked>"', 'g')::jsonb
+           '"(version|openlineageAdapterVersion|certificateId|chainHead)": ("[^"]*"|\d+)', '"\1": "<masked>"', 'g')::jsonb
 $$;
 
 -- Events of the certifications of one dataset, in order.
