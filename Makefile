@@ -25,6 +25,8 @@ SHLIB_LINK = $(shell pkg-config --libs json-c yaml-0.1 libcurl)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
 EXTRA_CLEAN = test/unit/policy_test test/unit/*.o
+# the `dtecert` command (cli/), built by the rules at the end
+EXTRA_CLEAN += cli/dtecert
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -41,3 +43,27 @@ unitcheck: test/unit/policy_test
 # PGXS tracks no header dependencies: rebuild every object when a header
 # changes, so no object is ever compiled against an old struct layout.
 $(OBJS): $(wildcard src/*.h)
+
+# The `dtecert` command (cli/*.c): a libpq client, built with the extension
+# (`make`) and installed next to pg_config's programs (`make install`).
+CLI_SRCS = $(sort $(wildcard cli/*.c))
+CLI_HDRS = $(wildcard cli/*.h)
+CLI_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)
+CLI_LIBDIR := $(shell $(PG_CONFIG) --libdir)
+
+all: cli/dtecert
+
+cli/dtecert: $(CLI_SRCS) $(CLI_HDRS)
+	$(CC) -std=gnu99 -g -O2 -Wall -Wextra -Werror -I'$(CLI_INCLUDEDIR)' \
+		$(shell pkg-config --cflags yaml-0.1) -o $@ $(CLI_SRCS) \
+		-L'$(CLI_LIBDIR)' -lpq $(shell pkg-config --libs yaml-0.1)
+
+.PHONY: install-cli uninstall-cli
+install: install-cli
+install-cli: cli/dtecert
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) cli/dtecert '$(DESTDIR)$(bindir)/dtecert'
+
+uninstall: uninstall-cli
+uninstall-cli:
+	rm -f '$(DESTDIR)$(bindir)/dtecert'
