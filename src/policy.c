@@ -295,6 +295,28 @@ static const char *const robustness_fields[] = {
 	"row_count_change_max", NULL
 };
 
+static const char *const fairness_fields[] = {
+	"protected", "label", "prediction", "reference_group", "min_group_size",
+	"limits", NULL
+};
+static const char *const limit_fields[] = {"min", "max", NULL};
+static const char *const explainability_fields[] = {
+	"model_card", "features", "prediction", "min_features_explained",
+	"min_information", NULL
+};
+
+/* In FairnessMetric order. */
+static const char *const fairness_metric_names[] = {
+	"demographic_parity_difference",
+	"disparate_impact",
+	"equal_opportunity_difference",
+	"false_positive_rate_difference",
+	"false_negative_rate_difference",
+	"equalized_odds_difference",
+	"average_odds_difference",
+	NULL
+};
+
 /* Parameters of each kind: its own, then the common ones. */
 #define COMMON_FIELDS "name", "severity", "mostly", "where", NULL
 static const char *const column_check_fields[] = {"column", COMMON_FIELDS};
@@ -407,6 +429,14 @@ policy_check_kind_name(CheckKind kind)
 	if (kind >= CHECK_KIND_COUNT)
 		return NULL;
 	return policy_check_kind_names[kind];
+}
+
+const char *
+policy_fairness_metric_name(FairnessMetric metric)
+{
+	if (metric >= FAIRNESS_METRIC_COUNT)
+		return NULL;
+	return fairness_metric_names[metric];
 }
 
 const char *
@@ -1456,6 +1486,217 @@ parse_robustness(ParseCtx *ctx, const Node *node)
 }
 
 /* ----------------------------------------------------------------
+ * Fairness and explainability (the high tier's model sections)
+ * ----------------------------------------------------------------
+ */
+
+static int	get_column_list(ParseCtx *ctx, const Node *list, const char *path,
+							const char ***names);
+
+/* One protected entry: a column name, or a list of them (an intersection). */
+static void
+parse_group_set(ParseCtx *ctx, PolicyGroupSet *set, const Node *node, int index)
+{
+	set->path = path_index(ctx, "fairness.protected", index);
+	if (node->type == NODE_SEQUENCE)
+	{
+		set->ncolumns = get_column_list(ctx, node, set->path, &set->columns);
+		return;
+	}
+	set->columns = pol_alloc(ctx, sizeof(char *));
+	set->columns[0] = get_string(ctx, node, set->path, false);
+	set->ncolumns = 1;
+}
+
+/* The entries' names ("race", "race,sex"), to find one written twice. */
+static void
+parse_protected(ParseCtx *ctx, const Node *node)
+{
+	Policy	   *p = ctx->pol;
+	const char **keys;
+	int			i;
+	int			j;
+	int			dup;
+
+	if (node->type != NODE_SEQUENCE || node->nitems == 0)
+		invalid(ctx, node, "fairness.protected",
+				"Write a list of columns, or [[a, b]] for the intersection of a and b.",
+				"expected a non-empty list");
+	p->nfairness_protected = node->nitems;
+	p->fairness_protected = pol_alloc(ctx, (size_t) node->nitems * sizeof(PolicyGroupSet));
+	keys = tmp_alloc(ctx, (size_t) node->nitems * sizeof(char *));
+	for (i = 0; i < node->nitems; i++)
+	{
+		PolicyGroupSet *set = &p->fairness_protected[i];
+
+		parse_group_set(ctx, set, node->items[i], i);
+		keys[i] = set->columns[0];
+		for (j = 1; j < set->ncolumns; j++)
+			keys[i] = pol_printf(ctx, "%s\x1f%s", keys[i], set->columns[j]);
+	}
+	dup = find_duplicate(ctx, keys, node->nitems);
+	if (dup >= 0)
+		invalid(ctx, node->items[dup], path_index(ctx, "fairness.protected", dup),
+				NULL, "duplicate protected entry");
+}
+
+static bool
+protects_column(const Policy *p, const char *column)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < p->nfairness_protected; i++)
+		for (j = 0; j < p->fairness_protected[i].ncolumns; j++)
+			if (strcmp(p->fairness_protected[i].columns[j], column) == 0)
+				return true;
+	return false;
+}
+
+/* reference_group: {column: value, ...}, every column a protected one. */
+static void
+parse_reference_group(ParseCtx *ctx, const Node *node)
+{
+	Policy	   *p = ctx->pol;
+	int			i;
+
+	check_mapping(ctx, node, "fairness.reference_group", NULL);
+	p->nreference = node->nitems / 2;
+	p->reference_columns = pol_alloc(ctx, (size_t) p->nreference * sizeof(char *));
+	p->reference_values = pol_alloc(ctx, (size_t) p->nreference * sizeof(char *));
+	for (i = 0; i < p->nreference; i++)
+	{
+		const Node *key = node->items[2 * i];
+		const Node *value = node->items[2 * i + 1];
+		const char *path = pol_printf(ctx, "fairness.reference_group.%s", key->text);
+
+		p->reference_columns[i] = pol_strdup(ctx, key->text);
+		if (!protects_column(p, key->text))
+			invalid(ctx, key, path, "Name a column of fairness.protected.",
+					"\"%s\" is not a protected column", key->text);
+		if (value->type != NODE_SCALAR || is_null(value))
+			invalid(ctx, value, path, NULL, "expected a value");
+		p->reference_values[i] = pol_strdup(ctx, value->text);
+	}
+}
+
+static int
+metric_index(const char *name)
+{
+	int			i;
+
+	for (i = 0; fairness_metric_names[i] != NULL; i++)
+		if (strcmp(fairness_metric_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* limits: {metric: {min: x, max: y}, ...}; at least one bound each. */
+static void
+parse_fairness_limits(ParseCtx *ctx, const Node *node)
+{
+	Policy	   *p = ctx->pol;
+	char		hint[512];
+	int			i;
+
+	check_mapping(ctx, node, "fairness.limits", NULL);
+	if (node->nitems == 0)
+		invalid(ctx, node, "fairness.limits", NULL, "expected at least one limit");
+	join_names(hint, sizeof(hint), "Metrics are: ", fairness_metric_names, ", ", ".");
+	for (i = 0; i < node->nitems; i += 2)
+	{
+		const Node *key = node->items[i];
+		const Node *value = node->items[i + 1];
+		const char *path = pol_printf(ctx, "fairness.limits.%s", key->text);
+		int			m = metric_index(key->text);
+		PolicyFairnessLimit *limit;
+		const Node *bound;
+
+		if (m < 0)
+			invalid(ctx, key, path, hint, "unknown metric \"%s\"", key->text);
+		limit = &p->fairness_limits[m];
+		check_mapping(ctx, value, path, limit_fields);
+		if ((bound = optional(value, "min")) != NULL)
+		{
+			limit->min = get_number(ctx, bound, path_field(ctx, path, "min"));
+			limit->has_min = true;
+		}
+		if ((bound = optional(value, "max")) != NULL)
+		{
+			limit->max = get_number(ctx, bound, path_field(ctx, path, "max"));
+			limit->has_max = true;
+		}
+		if (!limit->has_min && !limit->has_max)
+			invalid(ctx, value, path, NULL, "expected min or max");
+		if (limit->has_min && limit->has_max && limit->min > limit->max)
+			invalid(ctx, value, path, NULL, "min is greater than max");
+	}
+}
+
+static void
+parse_fairness(ParseCtx *ctx, const Node *node)
+{
+	Policy	   *p = ctx->pol;
+	const Node *value;
+	const char *digits;
+
+	check_mapping(ctx, node, "fairness", fairness_fields);
+	parse_protected(ctx, required(ctx, node, "fairness", "protected"));
+	p->fairness_label = get_string(ctx, required(ctx, node, "fairness", "label"),
+								   "fairness.label", false);
+	p->fairness_prediction = get_string(ctx, required(ctx, node, "fairness", "prediction"),
+										"fairness.prediction", false);
+	if ((value = optional(node, "reference_group")) != NULL)
+		parse_reference_group(ctx, value);
+	p->min_group_size = 1;
+	if ((value = optional(node, "min_group_size")) != NULL)
+	{
+		p->min_group_size = get_count(ctx, value, "fairness.min_group_size", &digits);
+		if (p->min_group_size < 1 || p->min_group_size > INT32_MAX)
+			invalid(ctx, value, "fairness.min_group_size", NULL,
+					"must be between 1 and %d", INT32_MAX);
+	}
+	parse_fairness_limits(ctx, required(ctx, node, "fairness", "limits"));
+	p->has_fairness = true;
+}
+
+static void
+parse_explainability(ParseCtx *ctx, const Node *node)
+{
+	Policy	   *p = ctx->pol;
+	const Node *value;
+	const char *digits;
+
+	check_mapping(ctx, node, "explainability", explainability_fields);
+	p->model_card = get_string(ctx, required(ctx, node, "explainability", "model_card"),
+							   "explainability.model_card", false);
+	p->nexplain_features = get_column_list(ctx,
+										   required(ctx, node, "explainability", "features"),
+										   "explainability.features",
+										   &p->explain_features);
+	if ((value = optional(node, "prediction")) != NULL)
+		p->explain_prediction = get_string(ctx, value, "explainability.prediction", false);
+	p->min_features_explained = 1;
+	if ((value = optional(node, "min_features_explained")) != NULL)
+	{
+		p->min_features_explained =
+			get_count(ctx, value, "explainability.min_features_explained", &digits);
+		if (p->min_features_explained > p->nexplain_features)
+			invalid(ctx, value, "explainability.min_features_explained", NULL,
+					"must not exceed the number of features (%d)", p->nexplain_features);
+	}
+	p->min_information = 0.001;
+	if ((value = optional(node, "min_information")) != NULL)
+	{
+		p->min_information = get_number(ctx, value, "explainability.min_information");
+		if (p->min_information < 0)
+			invalid(ctx, value, "explainability.min_information", NULL,
+					"must not be negative");
+	}
+	p->has_explainability = true;
+}
+
+/* ----------------------------------------------------------------
  * Checks
  * ----------------------------------------------------------------
  */
@@ -2167,6 +2408,16 @@ parse_top_field(ParseCtx *ctx, const Node *key, const Node *value)
 		ctx->has_section[1] = true;
 		parse_robustness(ctx, value);
 	}
+	else if (strcmp(k, "fairness") == 0)
+	{
+		ctx->has_section[0] = true;
+		parse_fairness(ctx, value);
+	}
+	else if (strcmp(k, "explainability") == 0)
+	{
+		ctx->has_section[2] = true;
+		parse_explainability(ctx, value);
+	}
 	else
 	{
 		/* a section of the high tier: refused after the tier rules */
@@ -2272,10 +2523,15 @@ parse_policy(ParseCtx *ctx, const Node *root)
 		fail_node(ctx, POLICY_ERR_UNSUPPORTED, ctx->unsupported_key,
 				  ctx->unsupported_key->text, NULL,
 				  "\"%s\" is not supported yet", ctx->unsupported_key->text);
+	if (p->has_explainability && p->explain_prediction == NULL && !p->has_fairness)
+		invalid(ctx, field(root, "explainability"), "explainability",
+				"Give explainability.prediction, or a fairness section with its prediction.",
+				"explainability needs a prediction");
 	if (!p->has_schema && !p->has_freshness && p->nchecks == 0 &&
-		!p->has_lineage && !p->has_robustness)
+		!p->has_lineage && !p->has_robustness && !p->has_fairness &&
+		!p->has_explainability)
 		invalid(ctx, root, "",
-				"Declare at least one of schema, freshness, checks, lineage or robustness.",
+				"Declare at least one of schema, freshness, checks, lineage, robustness, fairness or explainability.",
 				"policy is empty");
 }
 
@@ -2699,6 +2955,94 @@ emit_robustness(ParseCtx *ctx, const Policy *p)
 }
 
 static void
+emit_fairness_limits(ParseCtx *ctx, const Policy *p)
+{
+	bool		first = true;
+	int			m;
+
+	emit_raw(ctx, "{");
+	for (m = 0; m < FAIRNESS_METRIC_COUNT; m++)
+	{
+		const PolicyFairnessLimit *limit = &p->fairness_limits[m];
+
+		if (!limit->has_min && !limit->has_max)
+			continue;
+		emit_key(ctx, fairness_metric_names[m], first);
+		first = false;
+		emit_raw(ctx, "{");
+		emit_key(ctx, "min", true);
+		emit_limit(ctx, limit->has_min, limit->min);
+		emit_key(ctx, "max", false);
+		emit_limit(ctx, limit->has_max, limit->max);
+		emit_raw(ctx, "}");
+	}
+	emit_raw(ctx, "}");
+}
+
+/* Every protected entry as a list: [["race"], ["race", "sex"]]. */
+static void
+emit_fairness(ParseCtx *ctx, const Policy *p)
+{
+	char		buf[32];
+	int			i;
+
+	emit_raw(ctx, "{");
+	emit_key(ctx, "protected", true);
+	emit_raw(ctx, "[");
+	for (i = 0; i < p->nfairness_protected; i++)
+	{
+		if (i > 0)
+			emit_raw(ctx, ", ");
+		emit_string_array(ctx, p->fairness_protected[i].columns,
+						  p->fairness_protected[i].ncolumns);
+	}
+	emit_raw(ctx, "]");
+	emit_key(ctx, "label", false);
+	emit_string(ctx, p->fairness_label);
+	emit_key(ctx, "prediction", false);
+	emit_string(ctx, p->fairness_prediction);
+	emit_key(ctx, "reference_group", false);
+	if (p->nreference == 0)
+		emit_raw(ctx, "null");
+	else
+	{
+		emit_raw(ctx, "{");
+		for (i = 0; i < p->nreference; i++)
+		{
+			emit_key(ctx, p->reference_columns[i], i == 0);
+			emit_string(ctx, p->reference_values[i]);
+		}
+		emit_raw(ctx, "}");
+	}
+	emit_key(ctx, "min_group_size", false);
+	snprintf(buf, sizeof(buf), "%lld", (long long) p->min_group_size);
+	emit_raw(ctx, buf);
+	emit_key(ctx, "limits", false);
+	emit_fairness_limits(ctx, p);
+	emit_raw(ctx, "}");
+}
+
+static void
+emit_explainability(ParseCtx *ctx, const Policy *p)
+{
+	char		buf[32];
+
+	emit_raw(ctx, "{");
+	emit_key(ctx, "model_card", true);
+	emit_string(ctx, p->model_card);
+	emit_key(ctx, "features", false);
+	emit_string_array(ctx, p->explain_features, p->nexplain_features);
+	emit_key(ctx, "prediction", false);
+	emit_string(ctx, p->explain_prediction);
+	emit_key(ctx, "min_features_explained", false);
+	snprintf(buf, sizeof(buf), "%lld", (long long) p->min_features_explained);
+	emit_raw(ctx, buf);
+	emit_key(ctx, "min_information", false);
+	emit_number(ctx, p->min_information);
+	emit_raw(ctx, "}");
+}
+
+static void
 emit_freshness(ParseCtx *ctx, const Policy *p)
 {
 	if (!p->has_freshness)
@@ -2758,6 +3102,17 @@ emit_policy(ParseCtx *ctx)
 	emit_lineage(ctx, p);
 	emit_key(ctx, "robustness", false);
 	emit_robustness(ctx, p);
+	/* only when present, so that the normal form of older policies stays */
+	if (p->has_fairness)
+	{
+		emit_key(ctx, "fairness", false);
+		emit_fairness(ctx, p);
+	}
+	if (p->has_explainability)
+	{
+		emit_key(ctx, "explainability", false);
+		emit_explainability(ctx, p);
+	}
 	emit_raw(ctx, "}");
 
 	json = pol_alloc(ctx, ctx->out.len + 1);

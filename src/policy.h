@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Limits that keep a hostile document from exhausting memory or stack. */
 #define POLICY_MAX_BYTES		(16 * 1024 * 1024)	/* input text */
@@ -210,6 +211,36 @@ typedef struct PolicySchemaColumn
 	const char *path;			/* "schema.columns.order_id" */
 } PolicySchemaColumn;
 
+/* Fairness metrics (Fairlearn / AIF360 names); keep in step with policy.c. */
+typedef enum FairnessMetric
+{
+	FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE = 0,
+	FAIRNESS_DISPARATE_IMPACT,
+	FAIRNESS_EQUAL_OPPORTUNITY_DIFFERENCE,
+	FAIRNESS_FALSE_POSITIVE_RATE_DIFFERENCE,
+	FAIRNESS_FALSE_NEGATIVE_RATE_DIFFERENCE,
+	FAIRNESS_EQUALIZED_ODDS_DIFFERENCE,
+	FAIRNESS_AVERAGE_ODDS_DIFFERENCE,
+	FAIRNESS_METRIC_COUNT
+} FairnessMetric;
+
+/* A limit on one metric; absent when neither bound is present. */
+typedef struct PolicyFairnessLimit
+{
+	bool		has_min;
+	double		min;
+	bool		has_max;
+	double		max;
+} PolicyFairnessLimit;
+
+/* One entry of fairness.protected: a column, or an intersection of columns. */
+typedef struct PolicyGroupSet
+{
+	const char **columns;
+	int			ncolumns;
+	const char *path;			/* "fairness.protected[0]" */
+} PolicyGroupSet;
+
 typedef struct Policy
 {
 	const char *dataset;		/* optional "dataset:" key, or NULL */
@@ -255,6 +286,35 @@ typedef struct Policy
 	bool		has_row_count_change_max;
 	double		row_count_change_max;
 
+	/*
+	 * fairness: per group of each protected entry, the confusion matrix of
+	 * prediction against label; the metrics' gaps across groups of at least
+	 * min_group_size rows, each bounded by its limit.  reference_group
+	 * gives a value per column (reference_columns[i] = reference_values[i]).
+	 */
+	bool		has_fairness;
+	PolicyGroupSet *fairness_protected;
+	int			nfairness_protected;
+	const char *fairness_label;
+	const char *fairness_prediction;	/* a column name or an expression */
+	const char **reference_columns;
+	const char **reference_values;
+	int			nreference;
+	int64_t		min_group_size; /* 1 when not given */
+	PolicyFairnessLimit fairness_limits[FAIRNESS_METRIC_COUNT];
+
+	/*
+	 * explainability: a model card, and the association of each feature
+	 * with the prediction (explainability.prediction, else fairness's).
+	 */
+	bool		has_explainability;
+	const char *model_card;
+	const char **explain_features;
+	int			nexplain_features;
+	const char *explain_prediction; /* NULL: fairness.prediction */
+	int64_t		min_features_explained; /* 1 when not given */
+	double		min_information;	/* bits; 0.001 when not given */
+
 	/* The whole policy as canonical JSON (see policy_parse). */
 	const char *normalized_json;
 
@@ -297,6 +357,7 @@ extern void policy_free(Policy *policy);
 extern const char *policy_tier_name(PolicyTier tier);	/* NULL for TIER_NONE */
 extern const char *policy_severity_name(PolicySeverity severity);
 extern const char *policy_check_kind_name(CheckKind kind);
+extern const char *policy_fairness_metric_name(FairnessMetric metric);
 /* ignore_row_if's value as kind spells it; NULL when out of range */
 extern const char *policy_ignore_row_if_name(CheckKind kind,
 											 PolicyIgnoreRowIf value);

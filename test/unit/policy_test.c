@@ -1602,9 +1602,15 @@ test_catalog_errors(void)
 		  POLICY_ERR_INVALID, "checks[1].column_count", "duplicate check name \"column_count\"");
 }
 
+#define FAIRNESS_SECTION \
+	"fairness: {protected: [race], label: y, prediction: p, " \
+	"limits: {disparate_impact: {min: 0.8}}}\n"
+
 static void
 test_tiers(void)
 {
+	Policy	   *p;
+
 	error_at("tier medium without checks",
 			 "tier: medium\nlineage: {job: j, inputs: []}\n",
 			 POLICY_ERR_INVALID, "tier",
@@ -1626,26 +1632,125 @@ test_tiers(void)
 		  "tier high requires the fairness, robustness and explainability sections");
 	error("tier high missing two sections",
 		  "tier: high\nchecks: [{not_null: a}]\nlineage: {job: j, inputs: []}\n"
-		  "fairness: {label: y}\n",
+		  FAIRNESS_SECTION,
 		  POLICY_ERR_INVALID, "tier",
 		  "tier high requires the robustness and explainability sections");
 	error("tier high missing one section",
 		  "tier: high\nchecks: [{not_null: a}]\nlineage: {job: j, inputs: []}\n"
-		  "fairness: {label: y}\nexplainability: {model_card: x}\n",
+		  FAIRNESS_SECTION "explainability: {model_card: x, features: [a]}\n",
 		  POLICY_ERR_INVALID, "tier", "tier high requires the robustness section");
-	error_at("tier high with all sections: not supported yet",
-			 "tier: high\nchecks: [{not_null: a}]\nlineage: {job: j, inputs: []}\n"
-			 "robustness: {columns: [a], psi_max: 0.25}\nfairness: {label: y}\n"
-			 "explainability: {model_card: x}\n",
-			 POLICY_ERR_UNSUPPORTED, "fairness",
-			 "\"fairness\" is not supported yet", 5, 1);
-	error("fairness at tier low", "tier: low\nchecks: [{not_null: a}]\nfairness: {label: y}\n",
-		  POLICY_ERR_UNSUPPORTED, "fairness", "\"fairness\" is not supported yet");
+	p = valid("tier high with all sections",
+			  "tier: high\nchecks: [{not_null: a}]\nlineage: {job: j, inputs: []}\n"
+			  "robustness: {columns: [a], psi_max: 0.25}\n" FAIRNESS_SECTION
+			  "explainability: {model_card: x, features: [a]}\n");
+	ok(p && p->tier == TIER_HIGH && p->has_fairness && p->has_explainability &&
+	   p->has_robustness, "tier high: the three sections read");
+	policy_free(p);
+	p = valid("fairness at tier low",
+			  "tier: low\nchecks: [{not_null: a}]\n" FAIRNESS_SECTION);
+	ok(p && p->has_fairness, "fairness may be declared at any tier");
+	policy_free(p);
 	error("robustness without columns", "checks: [{not_null: a}]\nrobustness: {psi_max: 0.2}\n",
 		  POLICY_ERR_INVALID, "robustness", "missing required field \"columns\"");
-	error("a field error comes before unsupported",
-		  "fairness: {label: y}\ntier: low\nmin_score: 2\n",
+	error("fields are read in order",
+		  "tier: low\nmin_score: 2\n" FAIRNESS_SECTION,
 		  POLICY_ERR_INVALID, "min_score", "must be between 0 and 1");
+}
+
+static void
+test_fairness(void)
+{
+	Policy	   *p;
+
+	p = valid("fairness: every field",
+			  "fairness:\n"
+			  "  protected: [race, [race, sex]]\n"
+			  "  label: two_year_recid\n"
+			  "  prediction: \"decile_score >= 5\"\n"
+			  "  reference_group: {race: Caucasian, sex: 1}\n"
+			  "  min_group_size: 30\n"
+			  "  limits: {disparate_impact: {min: 0.8}, "
+			  "false_positive_rate_difference: {max: 0.1}}\n");
+	ok(p && p->has_fairness && p->nfairness_protected == 2 &&
+	   p->fairness_protected[0].ncolumns == 1 &&
+	   p->fairness_protected[1].ncolumns == 2 &&
+	   strcmp(p->fairness_protected[1].columns[1], "sex") == 0 &&
+	   strcmp(p->fairness_label, "two_year_recid") == 0 &&
+	   strcmp(p->fairness_prediction, "decile_score >= 5") == 0 &&
+	   p->nreference == 2 && strcmp(p->reference_values[1], "1") == 0 &&
+	   p->min_group_size == 30 &&
+	   p->fairness_limits[FAIRNESS_DISPARATE_IMPACT].has_min &&
+	   p->fairness_limits[FAIRNESS_DISPARATE_IMPACT].min == 0.8 &&
+	   !p->fairness_limits[FAIRNESS_DISPARATE_IMPACT].has_max &&
+	   p->fairness_limits[FAIRNESS_FALSE_POSITIVE_RATE_DIFFERENCE].max == 0.1,
+	   "fairness: protected entries, reference group, limits");
+	if (p)
+		ok(strstr(p->normalized_json,
+				  "\"fairness\": {\"protected\": [[\"race\"], [\"race\", \"sex\"]], "
+				  "\"label\": \"two_year_recid\", \"prediction\": \"decile_score >= 5\", "
+				  "\"reference_group\": {\"race\": \"Caucasian\", \"sex\": \"1\"}, "
+				  "\"min_group_size\": 30, \"limits\": {\"disparate_impact\": "
+				  "{\"min\": 0.8, \"max\": null}, \"false_positive_rate_difference\": "
+				  "{\"min\": null, \"max\": 0.1}}}") != NULL,
+		   "fairness: normal form");
+	policy_free(p);
+	same("fairness: the normal form reads back",
+		 "fairness: {protected: [a], label: y, prediction: p, "
+		 "limits: {equalized_odds_difference: {max: 0.2}}}\n",
+		 "fairness: {protected: [[a]], label: y, prediction: p, reference_group: null, "
+		 "min_group_size: 1, limits: {equalized_odds_difference: {min: null, max: 0.2}}}\n");
+
+	error("fairness: no protected", "fairness: {label: y, prediction: p, "
+		  "limits: {disparate_impact: {min: 0.8}}}\n",
+		  POLICY_ERR_INVALID, "fairness", "missing required field \"protected\"");
+	error("fairness: empty protected", "fairness: {protected: [], label: y, prediction: p, "
+		  "limits: {disparate_impact: {min: 0.8}}}\n",
+		  POLICY_ERR_INVALID, "fairness.protected", "expected a non-empty list");
+	error("fairness: duplicate protected entry",
+		  "fairness: {protected: [[a, b], [a, b]], label: y, prediction: p, "
+		  "limits: {disparate_impact: {min: 0.8}}}\n",
+		  POLICY_ERR_INVALID, "fairness.protected[1]", "duplicate protected entry");
+	error("fairness: no limits", "fairness: {protected: [a], label: y, prediction: p}\n",
+		  POLICY_ERR_INVALID, "fairness", "missing required field \"limits\"");
+	error("fairness: unknown metric", "fairness: {protected: [a], label: y, prediction: p, "
+		  "limits: {accuracy: {min: 0.8}}}\n",
+		  POLICY_ERR_INVALID, "fairness.limits.accuracy", "unknown metric \"accuracy\"");
+	error("fairness: a limit without a bound", "fairness: {protected: [a], label: y, "
+		  "prediction: p, limits: {disparate_impact: {}}}\n",
+		  POLICY_ERR_INVALID, "fairness.limits.disparate_impact", "expected min or max");
+	error("fairness: min above max", "fairness: {protected: [a], label: y, "
+		  "prediction: p, limits: {disparate_impact: {min: 0.9, max: 0.8}}}\n",
+		  POLICY_ERR_INVALID, "fairness.limits.disparate_impact", "min is greater than max");
+	error("fairness: reference group of an unprotected column",
+		  "fairness: {protected: [a], label: y, prediction: p, reference_group: {b: x}, "
+		  "limits: {disparate_impact: {min: 0.8}}}\n",
+		  POLICY_ERR_INVALID, "fairness.reference_group.b", "\"b\" is not a protected column");
+	error("fairness: min_group_size 0",
+		  "fairness: {protected: [a], label: y, prediction: p, min_group_size: 0, "
+		  "limits: {disparate_impact: {min: 0.8}}}\n",
+		  POLICY_ERR_INVALID, "fairness.min_group_size", "must be between 1 and");
+
+	p = valid("explainability: defaults",
+			  "explainability: {model_card: \"https://example.com/card\", features: [age, sex], "
+			  "prediction: \"score > 3\"}\n");
+	ok(p && p->has_explainability && p->nexplain_features == 2 &&
+	   p->min_features_explained == 1 && p->min_information == 0.001 &&
+	   strcmp(p->explain_prediction, "score > 3") == 0,
+	   "explainability: features and defaults");
+	policy_free(p);
+	error("explainability: no model card",
+		  "explainability: {features: [a], prediction: p}\n",
+		  POLICY_ERR_INVALID, "explainability", "missing required field \"model_card\"");
+	error("explainability: empty model card",
+		  "explainability: {model_card: '', features: [a], prediction: p}\n",
+		  POLICY_ERR_INVALID, "explainability.model_card", "must not be empty");
+	error("explainability: no prediction anywhere",
+		  "explainability: {model_card: x, features: [a]}\n",
+		  POLICY_ERR_INVALID, "explainability", "explainability needs a prediction");
+	error("explainability: more features to explain than listed",
+		  "explainability: {model_card: x, features: [a], prediction: p, "
+		  "min_features_explained: 2}\n",
+		  POLICY_ERR_INVALID, "explainability.min_features_explained", "must not exceed");
 }
 
 static void
@@ -1740,6 +1845,7 @@ main(void)
 	test_catalog_errors();
 	test_tiers();
 	test_robustness();
+	test_fairness();
 	test_names();
 	printf("1..%d\n", ntests);
 	if (nfailed > 0)
