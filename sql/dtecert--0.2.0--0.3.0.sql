@@ -86,3 +86,38 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION dtecert.retry_lineage(boolean) IS
 	'queue failed lineage events again (all undelivered ones with failed_only => false)';
 REVOKE EXECUTE ON FUNCTION dtecert.retry_lineage(boolean) FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * The high tier (issue 10): fairness and explainability.  One aggregate
+ * counts, per group key, the confusion matrix of a prediction against a
+ * label in the certification's shared scan: per group, in key order, the
+ * counts tp, fp, tn, fn, missing (label or prediction NULL) and bad_label
+ * (label neither 0 nor 1) as text, then the key's elements.
+ */
+CREATE FUNCTION dtecert.group_counts_trans(internal, text[], bigint, boolean)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_group_counts_trans'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.group_counts_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_group_counts_combine'
+LANGUAGE C PARALLEL SAFE;
+CREATE FUNCTION dtecert.group_counts_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'dtecert_group_counts_serialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.group_counts_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'dtecert_group_counts_deserialize'
+LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION dtecert.group_counts_final(internal)
+RETURNS text[] AS 'MODULE_PATHNAME', 'dtecert_group_counts_final'
+LANGUAGE C PARALLEL SAFE;
+
+CREATE AGGREGATE dtecert.group_counts_agg(text[], bigint, boolean) (
+	SFUNC = dtecert.group_counts_trans,
+	STYPE = internal,
+	COMBINEFUNC = dtecert.group_counts_combine,
+	SERIALFUNC = dtecert.group_counts_serialize,
+	DESERIALFUNC = dtecert.group_counts_deserialize,
+	FINALFUNC = dtecert.group_counts_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE dtecert.group_counts_agg(text[], bigint, boolean) IS
+	'per group key: tp, fp, tn, fn, missing, bad_label, then the key (a flat text[], in key order)';
