@@ -119,7 +119,7 @@ SELECT sqlstate_of($$SELECT dtecert.set_policy('orders', 'checks: [{bogus: x}]')
        sqlstate_of($$SELECT dtecert.set_policy('no_such_table', 'checks: []')$$) AS unknown_table,
        sqlstate_of($$SELECT dtecert.set_policy(NULL, 'checks: []')$$) AS null_arg,
        sqlstate_of($$SELECT dtecert.set_policy('orders', repeat('[', 200))$$) AS too_deep,
-       sqlstate_of($$SELECT dtecert.set_policy('orders', 'fairness: {}')$$) AS unsupported;
+       sqlstate_of($$SELECT dtecert.set_policy('orders', 'robustness: {baseline: other, columns: [order_id], psi_max: 1}')$$) AS unsupported;
 
 -- Only the owner (or a member of the owning role, or a superuser) sets or drops.
 CREATE ROLE regress_dtecert_stranger;

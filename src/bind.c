@@ -927,6 +927,119 @@ bind_robustness(BindState *st)
 												  p->robustness_columns[i]);
 }
 
+/* ---- fairness and explainability ---- */
+
+/* The label as int8: a boolean (true = 1) or an integer column. */
+static char *
+bind_label(BindState *st, const char *name, char **error)
+{
+	BoundColumn column;
+
+	if (!bind_column(st->rel, name, &column))
+	{
+		*error = missing_column(st, "fairness.label", name);
+		return NULL;
+	}
+	switch (column.basetypid)
+	{
+		case BOOLOID:
+			return psprintf("((%s)::pg_catalog.int4)::pg_catalog.int8", column.sql);
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return psprintf("(%s)::pg_catalog.int8", column.sql);
+		default:
+			*error = problem(st, "fairness.label", NULL,
+							 "The label is the observed outcome: a boolean, or an integer column of 0 and 1.",
+							 psprintf("label column \"%s\" is of type %s, not boolean or an integer",
+									  name, format_type_be(column.typid)));
+			return NULL;
+	}
+}
+
+/*
+ * The prediction: a boolean column of that name, else one boolean
+ * expression over the row (checked like the sql check's failing_rows).
+ */
+static char *
+bind_prediction(BindState *st, const char *prediction, const char *path,
+				char **error)
+{
+	BoundColumn column;
+
+	if (bind_column(st->rel, prediction, &column))
+	{
+		if (column.basetypid == BOOLOID)
+			return column.sql;
+		*error = problem(st, path, NULL,
+						 "Name a boolean column, or write a boolean expression such as \"score >= 5\".",
+						 psprintf("prediction column \"%s\" is of type %s, not boolean",
+								  prediction, format_type_be(column.typid)));
+		return NULL;
+	}
+	*error = bind_expression(st, prediction, path);
+	return *error ? NULL : psprintf("(%s)", prediction);
+}
+
+static void
+bind_fairness(BindState *st)
+{
+	BoundPolicy *bp = st->bp;
+	Policy	   *p = bp->policy;
+	char	   *err = NULL;
+	int			i;
+	int			j;
+
+	if (!p->has_fairness)
+		return;
+	bp->fairness_columns = palloc0(sizeof(BoundColumn *) * p->nfairness_protected);
+	for (i = 0; i < p->nfairness_protected && err == NULL; i++)
+	{
+		PolicyGroupSet *set = &p->fairness_protected[i];
+
+		bp->fairness_columns[i] = palloc0(sizeof(BoundColumn) * set->ncolumns);
+		for (j = 0; j < set->ncolumns && err == NULL; j++)
+			if (!bind_column(st->rel, set->columns[j], &bp->fairness_columns[i][j]))
+				err = missing_column(st, set->ncolumns == 1 ? set->path :
+									 psprintf("%s[%d]", set->path, j), set->columns[j]);
+	}
+	if (err == NULL)
+		bp->label_sql = bind_label(st, p->fairness_label, &err);
+	if (err == NULL)
+		bp->prediction_sql = bind_prediction(st, p->fairness_prediction,
+											 "fairness.prediction", &err);
+	bp->fairness_error = err;
+}
+
+static void
+bind_explainability(BindState *st)
+{
+	BoundPolicy *bp = st->bp;
+	Policy	   *p = bp->policy;
+	char	   *err = NULL;
+	int			i;
+
+	if (!p->has_explainability)
+		return;
+	bp->explain_features = palloc0(sizeof(BoundColumn) * p->nexplain_features);
+	for (i = 0; i < p->nexplain_features && err == NULL; i++)
+		if (!bind_column(st->rel, p->explain_features[i], &bp->explain_features[i]))
+			err = missing_column(st, psprintf("explainability.features[%d]", i),
+								 p->explain_features[i]);
+	if (err == NULL && p->explain_prediction != NULL)
+		bp->explain_prediction_sql = bind_prediction(st, p->explain_prediction,
+													 "explainability.prediction", &err);
+	else if (err == NULL)
+	{
+		/* fairness's prediction, bound (or refused) by bind_fairness */
+		bp->explain_prediction_sql = bp->prediction_sql;
+		if (bp->prediction_sql == NULL)
+			err = psprintf("the prediction cannot be evaluated: %s",
+						   bp->fairness_error ? bp->fairness_error : "fairness did not bind");
+	}
+	bp->explain_error = err;
+}
+
 BoundPolicy *
 bind_policy(Policy *policy, Relation rel, bool strict)
 {
@@ -958,6 +1071,8 @@ bind_policy(Policy *policy, Relation rel, bool strict)
 	bind_freshness(&st);
 	bind_lineage(&st);
 	bind_robustness(&st);
+	bind_fairness(&st);
+	bind_explainability(&st);
 
 	bp->nchecks = policy->nchecks;
 	bp->checks = palloc0(sizeof(BoundCheck) * Max(policy->nchecks, 1));

@@ -99,6 +99,17 @@ typedef struct BoundPolicy
 
 	BoundColumn *robustness_columns;	/* one per robustness.columns */
 	char	   *robustness_error;	/* a column that does not exist */
+
+	/* fairness: per protected entry its columns; the label as int8 0/1 */
+	BoundColumn **fairness_columns;
+	char	   *label_sql;		/* an int8 expression */
+	char	   *prediction_sql; /* a boolean expression */
+	char	   *fairness_error; /* why it cannot run, or NULL */
+
+	/* explainability: the features, and the prediction they explain */
+	BoundColumn *explain_features;
+	char	   *explain_prediction_sql;
+	char	   *explain_error;
 } BoundPolicy;
 
 extern BoundPolicy *bind_policy(Policy *policy, Relation rel, bool strict);

@@ -35,6 +35,7 @@
 #include "outcome.h"
 #include "plan.h"
 #include "proof.h"
+#include "mltrust.h"
 #include "robustness.h"
 
 PG_FUNCTION_INFO_V1(dtecert_certify);
@@ -346,6 +347,12 @@ evaluate_criteria(BoundPolicy *bp, Relation rel, ScanPlan *plan,
 	if (p->has_robustness)
 		robustness_outcome(bp, plan, result, &outcomes[n++],
 						   &criteria[CRITERION_ROBUSTNESS]);
+	if (p->has_fairness)
+		fairness_outcome(bp, plan, result, &outcomes[n++],
+						 &criteria[CRITERION_FAIRNESS]);
+	if (p->has_explainability)
+		explainability_outcome(bp, plan, result, &outcomes[n++],
+							   &criteria[CRITERION_EXPLAINABILITY]);
 	return n;
 }
 

@@ -28,6 +28,7 @@
 
 #include "dtecert.h"
 #include "plan.h"
+#include "mltrust.h"
 #include "robustness.h"
 
 static void
@@ -701,6 +702,8 @@ plan_scan(BoundPolicy *bp, bool with_samples)
 	for (i = 0; i < bp->nchecks; i++)
 		plan_check(plan, bp, i, exact_limit);
 	robustness_plan(plan, bp, rel);
+	fairness_plan(plan, bp);
+	explainability_plan(plan, bp, rel);
 
 	appendStringInfo(&plan->query.sql, "\n  FROM %s", bp->relation_sql);
 	relation_close(rel, NoLock);

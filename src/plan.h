@@ -105,6 +105,8 @@ typedef struct ScanPlan
 	int			nprofile;
 	ProfileColumn *profile;
 	struct RobustnessPlan *robustness;	/* NULL: no robustness section */
+	int		   *fairness_column;	/* per protected entry: group counts */
+	struct ExplainPlan *explain;	/* NULL: no explainability section */
 } ScanPlan;
 
 /* The one row the shared scan returns. */

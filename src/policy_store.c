@@ -170,7 +170,8 @@ check_declares_something(Policy *policy)
 	int			i;
 
 	if (policy->has_schema || policy->has_freshness || policy->has_lineage ||
-		policy->has_robustness)
+		policy->has_robustness || policy->has_fairness ||
+		policy->has_explainability)
 		return;
 	for (i = 0; i < policy->nchecks; i++)
 		if (policy->checks[i].severity != SEVERITY_WARN)
@@ -179,7 +180,7 @@ check_declares_something(Policy *policy)
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid policy: it declares nothing that can fail"),
 			 errdetail("A certificate from such a policy would prove nothing."),
-			 errhint("Add a schema contract, a freshness rule, a lineage or robustness section, or a check of severity error or critical.")));
+			 errhint("Add a schema contract, a freshness rule, a lineage, robustness, fairness or explainability section, or a check of severity error or critical.")));
 }
 
 static int

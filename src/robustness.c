@@ -54,8 +54,8 @@ static const char *const decile_fractions =
 "'{0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1}'::pg_catalog.float8[]";
 
 /* Numbers, and dates and times by their epoch, are binned by value. */
-static bool
-binned_by_value(Oid basetypid)
+bool
+robustness_binned_by_value(Oid basetypid)
 {
 	switch (basetypid)
 	{
@@ -74,8 +74,8 @@ binned_by_value(Oid basetypid)
 	}
 }
 
-static char *
-value_sql(BoundColumn *column, bool numeric)
+char *
+robustness_value_sql(BoundColumn *column, bool numeric)
 {
 	if (!numeric)
 		return psprintf("(%s)::pg_catalog.text", column->sql);
@@ -174,8 +174,14 @@ sample_source(BoundPolicy *bp, Relation rel, Datum *percent)
 	return psprintf("%s TABLESAMPLE SYSTEM ($1) REPEATABLE (0)", bp->relation_sql);
 }
 
-static Datum
-sample_bins(BoundPolicy *bp, Relation rel, RobustColumn *rc, bool *found)
+/*
+ * The bins of a value (numeric: decile edges; else the most frequent
+ * values) from a sample of the table; *found is false when it held none.
+ * Explainability bins its features the same way.
+ */
+Datum
+robustness_sample_bins(BoundPolicy *bp, Relation rel, const char *value_sql,
+					   bool numeric, const char *name, bool *found)
 {
 	Datum		percent = 0;
 	char	   *source = sample_source(bp, rel, &percent);
@@ -187,24 +193,24 @@ sample_bins(BoundPolicy *bp, Relation rel, RobustColumn *rc, bool *found)
 	Datum		bins;
 	int			ret;
 
-	if (rc->numeric)
+	if (numeric)
 		sql = psprintf("SELECT ARRAY(SELECT DISTINCT e FROM pg_catalog.unnest(q.p) e ORDER BY e)"
 					   "  FROM (SELECT pg_catalog.percentile_disc(%s) WITHIN GROUP (ORDER BY v) AS p"
 					   "          FROM (SELECT %s AS v FROM %s) s"
 					   "         WHERE v OPERATOR(pg_catalog.<>) 'NaN'::pg_catalog.float8) q",
-					   decile_fractions, rc->value_sql, source);
+					   decile_fractions, value_sql, source);
 	else
 		sql = psprintf("SELECT ARRAY(SELECT v FROM (SELECT %s AS v, pg_catalog.count(*) AS n"
 					   "                              FROM %s GROUP BY 1) s"
 					   "              WHERE v IS NOT NULL"
 					   "              ORDER BY n DESC, v COLLATE \"C\" LIMIT %d)",
-					   rc->value_sql, source, TOP_VALUES);
+					   value_sql, source, TOP_VALUES);
 
 	dtecert_become_owner(bp->owner, &saved);
 	ret = SPI_execute_with_args(sql, percent ? 1 : 0, argtypes, args, NULL, true, 1);
 	dtecert_restore_identity(&saved);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not sample column %s: %s", rc->column->name,
+		elog(ERROR, "could not sample column %s: %s", name,
 			 SPI_result_code_string(ret));
 	bins = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	*found = !isnull && ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(bins)),
@@ -213,6 +219,13 @@ sample_bins(BoundPolicy *bp, Relation rel, RobustColumn *rc, bool *found)
 		bins = datumCopy(bins, false, -1);
 	SPI_freetuptable(SPI_tuptable);
 	return *found ? bins : (Datum) 0;
+}
+
+static Datum
+sample_bins(BoundPolicy *bp, Relation rel, RobustColumn *rc, bool *found)
+{
+	return robustness_sample_bins(bp, rel, rc->value_sql, rc->numeric,
+								  rc->column->name, found);
 }
 
 /* ---- the scan's columns ---- */
@@ -245,8 +258,8 @@ robustness_plan(ScanPlan *plan, BoundPolicy *bp, Relation rel)
 		RobustColumn *rc = &rp->columns[i];
 
 		rc->column = &bp->robustness_columns[i];
-		rc->numeric = binned_by_value(rc->column->basetypid);
-		rc->value_sql = value_sql(rc->column, rc->numeric);
+		rc->numeric = robustness_binned_by_value(rc->column->basetypid);
+		rc->value_sql = robustness_value_sql(rc->column, rc->numeric);
 	}
 	read_baseline(rp, bp->dataset);
 

@@ -46,4 +46,11 @@ extern void robustness_outcome(BoundPolicy *bp, ScanPlan *plan,
 /* {"column": {"kind", "bins", "counts"}, ...}, or NULL without robustness */
 extern char *robustness_distributions(ScanPlan *plan, ScanResult *result);
 
+/* binning, shared with explainability.c */
+extern bool robustness_binned_by_value(Oid basetypid);
+extern char *robustness_value_sql(BoundColumn *column, bool numeric);
+extern Datum robustness_sample_bins(BoundPolicy *bp, Relation rel,
+									const char *value_sql, bool numeric,
+									const char *name, bool *found);
+
 #endif							/* DTECERT_ROBUSTNESS_H */

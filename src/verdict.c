@@ -19,7 +19,8 @@
 #include "certify.h"
 
 static const char *const criterion_names[CRITERION_COUNT] = {
-	"schema", "freshness", "quality", "lineage", "robustness"
+	"schema", "freshness", "quality", "lineage", "robustness", "fairness",
+	"explainability"
 };
 
 static bool
@@ -82,8 +83,12 @@ tier_achieved(CriterionState *criteria)
 		declared_and_passed(&criteria[CRITERION_QUALITY]) &&
 		declared_and_passed(&criteria[CRITERION_LINEAGE]);
 
-	/* high also needs fairness, robustness and explainability: not yet */
-	return medium ? TIER_MEDIUM : low ? TIER_LOW : TIER_NONE;
+	bool		high = medium &&
+		declared_and_passed(&criteria[CRITERION_FAIRNESS]) &&
+		declared_and_passed(&criteria[CRITERION_ROBUSTNESS]) &&
+		declared_and_passed(&criteria[CRITERION_EXPLAINABILITY]);
+
+	return high ? TIER_HIGH : medium ? TIER_MEDIUM : low ? TIER_LOW : TIER_NONE;
 }
 
 /* Drifted: robustness is the only declared criterion that failed. */
