@@ -67,11 +67,31 @@ typedef enum ProfileKind
 
 /*
  * The min and max are kept as copies (for their text) and, where a kind
- * has one, as a 64-bit key that orders like the values: the value itself
- * for integers and instants, the first eight bytes for text (ties compare
- * the bytes), the value in ten-thousandths for a numeric that fits.  A row
- * then costs one or two integer comparisons.
+ * has one, as a key that orders like the values: the value itself for
+ * integers and instants, the value in ten-thousandths for a numeric that
+ * fits, the first sixteen bytes for text (ties between longer strings
+ * compare their bytes).  A row then costs one or two integer comparisons.
  */
+typedef struct ProfileKey
+{
+	uint64		hi;
+	uint64		lo;				/* text: bytes 8 to 15; else 0 */
+} ProfileKey;
+
+/*
+ * Text's recently seen short values: a value found here has been taken into
+ * the range and the distinct estimate already, and only counts.  Columns of
+ * a few distinct values (statuses, codes) then cost little more than their
+ * count.
+ */
+#define RECENT_BITS		6
+#define RECENT_SIZE		(1 << RECENT_BITS)
+
+typedef struct RecentText
+{
+	ProfileKey	key;
+	int32		len_plus_1;		/* 0: empty slot */
+} RecentText;
 typedef struct ColumnProfile
 {
 	AggType		type;
@@ -82,8 +102,8 @@ typedef struct ColumnProfile
 	Datum		max;
 	bool		min_keyed;		/* min_key orders min */
 	bool		max_keyed;
-	uint64		min_key;
-	uint64		max_key;
+	ProfileKey	min_key;
+	ProfileKey	max_key;
 	int			min_len;		/* text: the length of min and max */
 	int			max_len;
 	int128		sum;			/* integers; numerics: those that fit, ×10000 */
@@ -94,6 +114,7 @@ typedef struct ColumnProfile
 	int64		ninf_count;
 	bool		has_slow_sum;
 	Datum		slow_sum;		/* finite values that do not fit */
+	RecentText *recent;			/* text only */
 	uint8		registers[HLL_REGISTERS];
 } ColumnProfile;
 
@@ -142,6 +163,8 @@ profile_state_new(MemoryContext aggcxt, int ncols, Oid *typids, Oid *collations)
 	{
 		agg_type_init(&state->cols[i].type, typids[i], collations[i], PROFILE_NEEDS);
 		state->cols[i].kind = profile_kind(typids[i]);
+		if (state->cols[i].kind == PROFILE_BYTES)
+			state->cols[i].recent = palloc0(sizeof(RecentText) * RECENT_SIZE);
 	}
 	MemoryContextSwitchTo(old);
 	return state;
@@ -160,23 +183,6 @@ varlena_bytes(Datum value)
 	return v;
 }
 
-/* The first eight bytes, zero-padded, as a big-endian key (C order). */
-static inline uint64
-bytes_prefix(const char *p, int len)
-{
-	uint64		key = 0;
-	int			i;
-
-	if (len >= 8)
-	{
-		memcpy(&key, p, 8);
-		return pg_bswap64(key);
-	}
-	for (i = 0; i < len; i++)
-		key |= (uint64) (uint8) p[i] << (56 - 8 * i);
-	return key;
-}
-
 static inline uint64
 load32(const char *p)
 {
@@ -184,6 +190,49 @@ load32(const char *p)
 
 	memcpy(&w, p, 4);
 	return w;
+}
+
+/*
+ * The first eight bytes, zero-padded, as a big-endian word (C order); the
+ * bytes past len are never read.
+ */
+static inline uint64
+bytes_prefix(const char *p, int len)
+{
+	uint64		w;
+
+	if (len >= 8)
+	{
+		memcpy(&w, p, 8);
+		return pg_bswap64(w);
+	}
+	if (len >= 4)
+	{
+		/* bytes 0-3, and 4 to len - 1 from the last four */
+		uint64		tail = pg_bswap32((uint32) load32(p + len - 4)) &
+			((UINT64CONST(1) << (8 * (len - 4))) - 1);
+
+		return ((uint64) pg_bswap32((uint32) load32(p)) << 32) | (tail << (8 * (8 - len)));
+	}
+	if (len == 0)
+		return 0;
+	w = (uint64) (uint8) p[0] << 56;
+	if (len > 1)
+		w |= (uint64) (uint8) p[1] << 48;
+	if (len > 2)
+		w |= (uint64) (uint8) p[2] << 40;
+	return w;
+}
+
+/* The key of text: its first sixteen bytes. */
+static inline ProfileKey
+bytes_key(const char *p, int len)
+{
+	ProfileKey	key;
+
+	key.hi = bytes_prefix(p, Min(len, 8));
+	key.lo = len > 8 ? bytes_prefix(p + 8, Min(len - 8, 8)) : 0;
+	return key;
 }
 
 /*
@@ -324,9 +373,25 @@ numeric_read(struct varlena *v, int64 *scaled, int *dscale)
 
 /* ---- min and max ---- */
 
+static inline int
+key_cmp(ProfileKey a, ProfileKey b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	return a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0;
+}
+
+static inline ProfileKey
+signed_key(int64 value)
+{
+	ProfileKey	key = {(uint64) value ^ SIGN_FLIP, 0};
+
+	return key;
+}
+
 /* The key that orders a value, if its kind and value have one. */
 static bool
-value_key(ColumnProfile *col, Datum value, uint64 *key)
+value_key(ColumnProfile *col, Datum value, ProfileKey *key)
 {
 	struct varlena *v;
 	int64		scaled;
@@ -336,16 +401,16 @@ value_key(ColumnProfile *col, Datum value, uint64 *key)
 	{
 		case PROFILE_INTEGER:
 		case PROFILE_INSTANT:
-			*key = (uint64) value ^ SIGN_FLIP;
+			*key = signed_key((int64) value);
 			return true;
 		case PROFILE_BYTES:
 			v = varlena_bytes(value);
-			*key = bytes_prefix(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+			*key = bytes_key(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 			return true;
 		case PROFILE_NUMERIC:
 			if (numeric_read(varlena_bytes(value), &scaled, &dscale) != NUM_FITS)
 				return false;
-			*key = (uint64) scaled ^ SIGN_FLIP;
+			*key = signed_key(scaled);
 			return true;
 		default:
 			return false;
@@ -367,23 +432,34 @@ compare_values(ColumnProfile *col, Datum a, Datum b)
 	}
 }
 
-/* Compare a value with a kept min or max, by their keys when they can. */
+/*
+ * Compare a value with a kept min or max, by their keys when they can.
+ * Equal keys are equal values, except for text longer than sixteen bytes
+ * (text holds no zero bytes, so the zero-padded keys of shorter strings
+ * are the strings).
+ */
 static int
-compare_kept(ColumnProfile *col, Datum value, bool keyed, uint64 key,
-			 Datum kept, bool kept_keyed, uint64 kept_key)
+compare_kept(ColumnProfile *col, Datum value, bool keyed, ProfileKey key, int len,
+			 Datum kept, bool kept_keyed, ProfileKey kept_key, int kept_len)
 {
-	if (keyed && kept_keyed && (key != kept_key || col->kind != PROFILE_BYTES))
-		return key < kept_key ? -1 : key > kept_key ? 1 : 0;
+	if (keyed && kept_keyed)
+	{
+		int			r = key_cmp(key, kept_key);
+
+		if (r != 0 || col->kind != PROFILE_BYTES || (len <= 16 && kept_len <= 16))
+			return r;
+	}
 	return compare_values(col, value, kept);
 }
 
 /* Keep a copy of a new min or max, and its key; by-value types need none. */
 static void
 set_extreme(ProfileState *state, ColumnProfile *col, bool is_min, Datum value,
-			bool keyed, uint64 key)
+			bool keyed, ProfileKey key)
 {
 	Datum	   *slot = is_min ? &col->min : &col->max;
 	Datum		copy = value;
+	int			len = 0;
 
 	if (!col->type.typbyval)
 	{
@@ -395,28 +471,37 @@ set_extreme(ProfileState *state, ColumnProfile *col, bool is_min, Datum value,
 		MemoryContextSwitchTo(oldcxt);
 		if (col->has_range)
 			pfree(DatumGetPointer(*slot));
+		if (col->kind == PROFILE_BYTES)
+			len = VARSIZE_ANY_EXHDR(DatumGetPointer(copy));
 	}
 	*slot = copy;
 	if (is_min)
 	{
 		col->min_keyed = keyed;
 		col->min_key = key;
-		col->min_len = col->kind == PROFILE_BYTES ? VARSIZE_ANY_EXHDR(DatumGetPointer(copy)) : 0;
+		col->min_len = len;
 	}
 	else
 	{
 		col->max_keyed = keyed;
 		col->max_key = key;
-		col->max_len = col->kind == PROFILE_BYTES ? VARSIZE_ANY_EXHDR(DatumGetPointer(copy)) : 0;
+		col->max_len = len;
 	}
+}
+
+static int
+kept_len(ColumnProfile *col, Datum value)
+{
+	return col->kind == PROFILE_BYTES ?
+		VARSIZE_ANY_EXHDR(DatumGetPointer(varlena_bytes(value))) : 0;
 }
 
 /* Widen the range to take in [min, max]. */
 static void
 profile_range(ProfileState *state, ColumnProfile *col, Datum min, Datum max)
 {
-	uint64		min_key = 0;
-	uint64		max_key = 0;
+	ProfileKey	min_key = {0, 0};
+	ProfileKey	max_key = {0, 0};
 	bool		min_keyed = value_key(col, min, &min_key);
 	bool		max_keyed = value_key(col, max, &max_key);
 
@@ -427,41 +512,33 @@ profile_range(ProfileState *state, ColumnProfile *col, Datum min, Datum max)
 		col->has_range = true;
 		return;
 	}
-	if (compare_kept(col, min, min_keyed, min_key, col->min, col->min_keyed, col->min_key) < 0)
+	if (compare_kept(col, min, min_keyed, min_key, kept_len(col, min),
+					 col->min, col->min_keyed, col->min_key, col->min_len) < 0)
 		set_extreme(state, col, true, min, min_keyed, min_key);
-	if (compare_kept(col, max, max_keyed, max_key, col->max, col->max_keyed, col->max_key) > 0)
+	if (compare_kept(col, max, max_keyed, max_key, kept_len(col, max),
+					 col->max, col->max_keyed, col->max_key, col->max_len) > 0)
 		set_extreme(state, col, false, max, max_keyed, max_key);
 }
 
 /*
- * Take in a value whose key is known, in the common case by comparing
- * keys only.  Equal keys are equal values, except for text longer than
- * eight bytes, which then compares its bytes (text holds no zero bytes, so
- * the zero-padded keys of shorter strings are the strings).
+ * Take in a value whose key is known; in the common case, a value strictly
+ * inside the range, by one or two comparisons of keys.
  */
-static inline bool
-same_as_kept(ColumnProfile *col, uint64 key, int len, bool kept_keyed,
-			 uint64 kept_key, int kept_len)
-{
-	return kept_keyed && key == kept_key &&
-		(col->kind != PROFILE_BYTES || (len <= 8 && kept_len <= 8));
-}
-
 static inline void
-range_keyed(ProfileState *state, ColumnProfile *col, Datum value, uint64 key, int len)
+range_keyed(ProfileState *state, ColumnProfile *col, Datum value, ProfileKey key, int len)
 {
-	if (!col->has_range)
+	if (unlikely(!col->has_range))
 	{
 		profile_range(state, col, value, value);
 		return;
 	}
-	if ((!col->min_keyed || key <= col->min_key) &&
-		!same_as_kept(col, key, len, col->min_keyed, col->min_key, col->min_len) &&
-		compare_kept(col, value, true, key, col->min, col->min_keyed, col->min_key) < 0)
+	if ((!col->min_keyed || key_cmp(key, col->min_key) <= 0) &&
+		compare_kept(col, value, true, key, len,
+					 col->min, col->min_keyed, col->min_key, col->min_len) < 0)
 		set_extreme(state, col, true, value, true, key);
-	if ((!col->max_keyed || key >= col->max_key) &&
-		!same_as_kept(col, key, len, col->max_keyed, col->max_key, col->max_len) &&
-		compare_kept(col, value, true, key, col->max, col->max_keyed, col->max_key) > 0)
+	if ((!col->max_keyed || key_cmp(key, col->max_key) >= 0) &&
+		compare_kept(col, value, true, key, len,
+					 col->max, col->max_keyed, col->max_key, col->max_len) > 0)
 		set_extreme(state, col, false, value, true, key);
 }
 
@@ -515,14 +592,69 @@ numeric_slow(ProfileState *state, ColumnProfile *col, Datum value, NumericClass 
 	hll_add(col->registers, agg_hash_value(&col->type, value, false));
 }
 
+/* Integers and instants: by value, always keyed. */
+static inline void
+range_signed(ProfileState *state, ColumnProfile *col, Datum value)
+{
+	ProfileKey	key = signed_key((int64) value);
+
+	if (unlikely(!col->has_range))
+		profile_range(state, col, value, value);
+	else if (key.hi < col->min_key.hi)
+	{
+		col->min = value;
+		col->min_key = key;
+	}
+	else if (key.hi > col->max_key.hi)
+	{
+		col->max = value;
+		col->max_key = key;
+	}
+}
+
+static inline void
+profile_text(ProfileState *state, ColumnProfile *col, Datum value)
+{
+	struct varlena *v = varlena_bytes(value);
+	const char *p = VARDATA_ANY(v);
+	int			len = VARSIZE_ANY_EXHDR(v);
+	ProfileKey	key = bytes_key(p, len);
+
+	if (len <= 16)
+	{
+		RecentText *slot = &col->recent[((key.hi ^ (key.lo * 31) ^ (uint64) len) *
+										 UINT64CONST(0x9e3779b97f4a7c15)) >> (64 - RECENT_BITS)];
+
+		if (slot->len_plus_1 == len + 1 && slot->key.hi == key.hi && slot->key.lo == key.lo)
+			return;
+		slot->key = key;
+		slot->len_plus_1 = len + 1;
+	}
+	range_keyed(state, col, value, key, len);
+	hll_add(col->registers, bytes_hash(p, len));
+}
+
+static inline void
+profile_numeric(ProfileState *state, ColumnProfile *col, Datum value)
+{
+	int64		scaled;
+	int			dscale;
+	NumericClass class = numeric_read(varlena_bytes(value), &scaled, &dscale);
+
+	col->max_dscale = Max(col->max_dscale, dscale);
+	if (class != NUM_FITS)
+	{
+		numeric_slow(state, col, value, class);
+		return;
+	}
+	col->sum += scaled;
+	range_keyed(state, col, value, signed_key(scaled), 0);
+	hll_add(col->registers, dtecert_mix64((uint64) scaled));
+}
+
 static inline void
 profile_value(ProfileState *state, ColumnProfile *col, Datum value)
 {
-	struct varlena *v;
-	int64		scaled;
-	int			dscale;
-	NumericClass class;
-
 	col->count++;
 	switch (col->kind)
 	{
@@ -530,27 +662,14 @@ profile_value(ProfileState *state, ColumnProfile *col, Datum value)
 			col->sum += (int64) value;
 			/* FALLTHROUGH */
 		case PROFILE_INSTANT:
-			range_keyed(state, col, value, (uint64) value ^ SIGN_FLIP, 0);
+			range_signed(state, col, value);
 			hll_add(col->registers, dtecert_mix64((uint64) value));
 			break;
 		case PROFILE_BYTES:
-			v = varlena_bytes(value);
-			range_keyed(state, col, value,
-						bytes_prefix(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)),
-						VARSIZE_ANY_EXHDR(v));
-			hll_add(col->registers, bytes_hash(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)));
+			profile_text(state, col, value);
 			break;
 		case PROFILE_NUMERIC:
-			class = numeric_read(varlena_bytes(value), &scaled, &dscale);
-			col->max_dscale = Max(col->max_dscale, dscale);
-			if (class != NUM_FITS)
-			{
-				numeric_slow(state, col, value, class);
-				break;
-			}
-			col->sum += scaled;
-			range_keyed(state, col, value, (uint64) scaled ^ SIGN_FLIP, 0);
-			hll_add(col->registers, dtecert_mix64((uint64) scaled));
+			profile_numeric(state, col, value);
 			break;
 		default:
 			if (col->type.has_compare)
@@ -563,13 +682,14 @@ profile_value(ProfileState *state, ColumnProfile *col, Datum value)
 Datum
 dtecert_profile_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_check_context(fcinfo, "dtecert_profile_trans");
 	ProfileState *state = PG_ARGISNULL(0) ? NULL : (ProfileState *) PG_GETARG_POINTER(0);
 	int			ncols = PG_NARGS() - 1;
 	int			i;
 
+	/* only an aggregate holds a state: checking the context once will do */
 	if (state == NULL)
 	{
+		MemoryContext aggcxt = agg_check_context(fcinfo, "dtecert_profile_trans");
 		Oid		   *typids = palloc(sizeof(Oid) * Max(ncols, 1));
 		Oid		   *collations = palloc(sizeof(Oid) * Max(ncols, 1));
 

@@ -79,6 +79,7 @@ typedef struct FastRun
 /* Reads a run's keys in order. */
 typedef struct RunCursor
 {
+	FastRun    *run;
 	const uint8 *p;
 	const uint8 *end;
 	int64		left;			/* keys not read yet, the current one included */
@@ -518,8 +519,8 @@ varint_put(uint8 *p, uint64 v)
 	return n;
 }
 
-static inline uint64
-varint_get(RunCursor *c)
+static uint64
+varint_get_long(RunCursor *c)
 {
 	uint64		v = 0;
 	int			shift = 0;
@@ -564,9 +565,19 @@ encode_run(DupState *state, Datum *keys, int64 n, FastRun *run)
 		run->bytes = repalloc_huge(run->bytes, Max(run->nbytes, 1));
 }
 
+/* The next delta: one byte, mostly, for a worker's share of dense keys. */
+static inline uint64
+varint_get(RunCursor *c)
+{
+	if (likely(c->p < c->end && *c->p < 0x80))
+		return *c->p++;
+	return varint_get_long(c);
+}
+
 static void
 cursor_start(RunCursor *c, FastRun *run)
 {
+	c->run = run;
 	c->p = run->bytes;
 	c->end = run->bytes + run->nbytes;
 	c->left = run->nkeys;
@@ -574,11 +585,18 @@ cursor_start(RunCursor *c, FastRun *run)
 	c->key = c->left > 0 ? varint_get(c) : 0;
 }
 
-static void
-cursor_next(RunCursor *c)
+/* How many times the run holds its current key; then on to the next key. */
+static inline int64
+cursor_take(RunCursor *c)
 {
+	FastRun    *run = c->run;
+	int64		count = 1;
+
+	if (c->dpos < run->ndups && (uint64) run->dupkeys[c->dpos] == c->key)
+		count = run->dupcounts[c->dpos++];
 	if (--c->left > 0)
 		c->key += varint_get(c);
+	return count;
 }
 
 /*
@@ -628,55 +646,71 @@ typedef void (*dup_visitor) (DupState *state, Datum *values, bool *nulls,
 
 /*
  * Visit the fast path's values: one merge of the sorted runs, counts of
- * equal values adding up.  The value passed is valid during the call only.
+ * equal values adding up.  With repeated_only, only values held more than
+ * once are visited (the others only counted: most values, when checking
+ * uniqueness).  Returns how many distinct values were not visited.  The
+ * value passed is valid during the call only.
  */
-static void
-fast_visit(DupState *state, dup_visitor visit, void *arg)
+static int64
+fast_visit(DupState *state, dup_visitor visit, void *arg, bool repeated_only)
 {
 	static bool not_null = false;
 	int			nruns;
 	RunCursor  *cur;
+	int64		skipped = 0;
 	int			r;
 
 	fast_finish(state);
-	nruns = state->nruns;
-	if (nruns == 0)
-		return;
-	cur = palloc(sizeof(RunCursor) * nruns);
-	for (r = 0; r < nruns; r++)
-		cursor_start(&cur[r], &state->runs[r]);
-	for (;;)
+	/* one run (a serial scan): its repeated values are its dups */
+	if (repeated_only && state->nruns == 1)
 	{
-		bool		any = false;
-		uint64		min = 0;
-		int64		total = 0;
+		FastRun    *run = &state->runs[0];
+		int64		i;
+
+		for (i = 0; i < run->ndups; i++)
+			visit(state, &run->dupkeys[i], &not_null, run->dupcounts[i], arg);
+		return run->nkeys - run->ndups;
+	}
+	cur = palloc(sizeof(RunCursor) * Max(state->nruns, 1));
+	nruns = 0;
+	for (r = 0; r < state->nruns; r++)
+	{
+		cursor_start(&cur[nruns], &state->runs[r]);
+		if (cur[nruns].left > 0)
+			nruns++;
+	}
+	while (nruns > 0)
+	{
+		int			first = 0;
+		uint64		min = cur[0].key;
+		int64		total;
 		Datum		key;
 
-		for (r = 0; r < nruns; r++)
-			if (cur[r].left > 0 && (!any || cur[r].key < min))
+		/* the first cursor on the smallest key; then the others on it */
+		for (r = 1; r < nruns; r++)
+			if (cur[r].key < min)
 			{
 				min = cur[r].key;
-				any = true;
+				first = r;
 			}
-		if (!any)
-			break;
-		for (r = 0; r < nruns; r++)
+		total = cursor_take(&cur[first]);
+		for (r = first + 1; r < nruns; r++)
+			if (cur[r].key == min)
+				total += cursor_take(&cur[r]);
+		/* drop finished cursors */
+		for (r = nruns - 1; r >= first; r--)
+			if (cur[r].left == 0)
+				cur[r] = cur[--nruns];
+		if (repeated_only && total == 1)
 		{
-			FastRun    *run = &state->runs[r];
-			RunCursor  *c = &cur[r];
-
-			if (c->left == 0 || c->key != min)
-				continue;
-			if (c->dpos < run->ndups && (uint64) run->dupkeys[c->dpos] == min)
-				total += run->dupcounts[c->dpos++];
-			else
-				total += 1;
-			cursor_next(c);
+			skipped++;
+			continue;
 		}
 		key = (Datum) min;
 		visit(state, &key, &not_null, total, arg);
 	}
 	pfree(cur);
+	return skipped;
 }
 
 /* A copy of a run in this state's memory. */
@@ -749,7 +783,7 @@ entries_visit(DupState *state, dup_visitor visit, void *arg)
 static void
 unique_visit(DupState *state, dup_visitor visit, void *arg)
 {
-	fast_visit(state, visit, arg);
+	(void) fast_visit(state, visit, arg, false);
 	entries_visit(state, visit, arg);
 }
 
@@ -814,13 +848,14 @@ unique_add(DupState *state, Datum *values, bool *nulls, int64 count)
 Datum
 dtecert_unique_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = agg_check_context(fcinfo, "dtecert_unique_trans");
 	DupState *state = PG_ARGISNULL(0) ? NULL : (DupState *) PG_GETARG_POINTER(0);
 	int			ncols = PG_NARGS() - 1 - UNIQUE_FIXED_ARGS;
 	int			i;
 
+	/* only an aggregate holds a state: checking the context once will do */
 	if (state == NULL)
 	{
+		MemoryContext aggcxt = agg_check_context(fcinfo, "dtecert_unique_trans");
 		MemoryContext old;
 		int			participants = agg_scan_participants();
 
@@ -838,6 +873,13 @@ dtecert_unique_trans(PG_FUNCTION_ARGS)
 	if (state->overflowed)
 		PG_RETURN_POINTER(state);
 
+	/* the fast path's common case: a value appended to the buffer */
+	if (state->buf != NULL && state->nbuf < state->bufcap &&
+		!PG_ARGISNULL(1 + UNIQUE_FIXED_ARGS))
+	{
+		state->buf[state->nbuf++] = PG_GETARG_DATUM(1 + UNIQUE_FIXED_ARGS);
+		PG_RETURN_POINTER(state);
+	}
 	for (i = 0; i < ncols; i++)
 	{
 		state->row_nulls[i] = PG_ARGISNULL(1 + UNIQUE_FIXED_ARGS + i);
@@ -1211,6 +1253,7 @@ dtecert_unique_final(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 	SampleCollector sc = {0};
+	int64		once;
 	Datum	   *texts;
 	bool	   *text_nulls;
 	int			nkept;
@@ -1247,7 +1290,10 @@ dtecert_unique_final(PG_FUNCTION_ARGS)
 		sc.kept[i].values = palloc(sizeof(Datum) * state->ncols);
 		sc.kept[i].nulls = palloc(sizeof(bool) * state->ncols);
 	}
-	unique_visit(state, collect_sample, &sc);
+	/* values held once are only counted */
+	once = fast_visit(state, collect_sample, &sc, true);
+	entries_visit(state, collect_sample, &sc);
+	sc.distinct += once;
 	nkept = sc.nkept;
 	unexpected = sc.unexpected;
 	texts = palloc(sizeof(Datum) * Max(nkept, 1));
