@@ -7,8 +7,12 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
+#include "access/xact.h"
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -189,6 +193,26 @@ agg_receive_value(StringInfo buf, AggType *type, bool *isnull)
 	result = ReceiveFunctionCall(&type->receive, &value, type->receive_ioparam, -1);
 	pfree(value.data);
 	return result;
+}
+
+/*
+ * How many processes build partial states of one aggregate at once: in a
+ * parallel query (run by a worker, or by a leader in parallel mode) at most
+ * max_parallel_workers_per_gather workers and the leader; else one.  Exact
+ * states divide their memory budget by it, so that the budget holds for
+ * all of them together, and the leader's merged state, which holds what
+ * they held, fits it too.  When the planner launches fewer workers, each
+ * state is only held to a smaller share than it could have used.
+ */
+int
+agg_scan_participants(void)
+{
+	int			n;
+
+	if (!IsParallelWorker() && !IsInParallelMode())
+		return 1;
+	n = max_parallel_workers_per_gather + (parallel_leader_participation ? 1 : 0);
+	return Max(n, 1);
 }
 
 /* Support functions run only as aggregates, in the aggregate's context. */

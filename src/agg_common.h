@@ -56,6 +56,7 @@ extern AggType *agg_receive_types(StringInfo buf, int *ntypes, int needs);
 extern void agg_send_value(StringInfo buf, AggType *type, Datum value, bool isnull);
 extern Datum agg_receive_value(StringInfo buf, AggType *type, bool *isnull);
 
+extern int	agg_scan_participants(void);
 extern MemoryContext agg_check_context(FunctionCallInfo fcinfo, const char *name);
 extern void agg_state_reader(bytea *bytes, StringInfo buf);
 

@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "port/pg_bitutils.h"
 #include "utils/memutils.h"
 
 #include "datumset.h"
@@ -129,4 +130,103 @@ datumset_free(DatumSet *set)
 	if (set->counts)
 		pfree(set->counts);
 	memset(set, 0, sizeof(DatumSet));
+}
+
+/* ---- sorting ---- */
+
+#define RADIX_SMALL		48
+
+static void
+insertion_sort(uint64 *a, int64 n)
+{
+	int64		i;
+
+	for (i = 1; i < n; i++)
+	{
+		uint64		v = a[i];
+		int64		j = i;
+
+		while (j > 0 && a[j - 1] > v)
+		{
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = v;
+	}
+}
+
+/*
+ * American flag sort: an in-place MSD radix sort on the byte at shift, then
+ * on the lower bytes within each bucket.  Linear in n per byte, and it needs
+ * no second array: sorting a worker's values at the end of the scan costs
+ * no memory beyond them.
+ */
+static void
+radix_sort(uint64 *a, int64 n, int shift)
+{
+	int64		count[256] = {0};
+	int64		next[256];
+	int64		end[256];
+	int64		pos = 0;
+	int64		i;
+	int			b;
+
+	if (n <= RADIX_SMALL)
+	{
+		insertion_sort(a, n);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		count[(a[i] >> shift) & 0xff]++;
+	for (b = 0; b < 256; b++)
+	{
+		next[b] = pos;
+		pos += count[b];
+		end[b] = pos;
+	}
+	/* move each value to its bucket, following cycles of displaced values */
+	for (b = 0; b < 256; b++)
+	{
+		while (next[b] < end[b])
+		{
+			uint64		v = a[next[b]];
+			int			d = (v >> shift) & 0xff;
+
+			while (d != b)
+			{
+				uint64		t = a[next[d]];
+
+				a[next[d]++] = v;
+				v = t;
+				d = (v >> shift) & 0xff;
+			}
+			a[next[b]++] = v;
+		}
+	}
+	if (shift == 0)
+		return;
+	pos = 0;
+	for (b = 0; b < 256; b++)
+	{
+		if (count[b] > 1)
+			radix_sort(a + pos, count[b], shift - 8);
+		pos += count[b];
+	}
+}
+
+void
+datum_sort(Datum *values, int64 n)
+{
+	uint64	   *a = (uint64 *) values;
+	uint64		differ = 0;
+	int64		i;
+
+	if (n < 2)
+		return;
+	/* start at the highest byte in which the values differ */
+	for (i = 1; i < n; i++)
+		differ |= a[i] ^ a[0];
+	if (differ == 0)
+		return;
+	radix_sort(a, n, (pg_leftmost_one_pos64(differ) / 8) * 8);
 }

@@ -14,6 +14,9 @@
 
 #include "postgres.h"
 
+/* The set holds by-value 64-bit Datums: int8 and timestamps among them. */
+StaticAssertDecl(SIZEOF_DATUM == 8, "dtecert needs 64-bit Datums");
+
 typedef struct DatumSet
 {
 	int64		capacity;		/* slots, a power of two; 0 when empty */
@@ -55,5 +58,8 @@ datumset_slot_used(DatumSet *set, int64 slot)
 
 /* The capacity, a power of two, that holds n values below the load limit. */
 extern int64 datumset_capacity_for(int64 n);
+
+/* Sort Datums by their unsigned 64-bit value, in place, in linear time. */
+extern void datum_sort(Datum *values, int64 n);
 
 #endif							/* DTECERT_DATUMSET_H */

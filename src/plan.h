@@ -49,7 +49,7 @@ typedef struct SampleKey
 /*
  * A column of the dataset profiled in the shared scan (profile.c): most of
  * its profile is one element of a dtecert.profile_agg result; the mean and
- * sum of non-integer numbers come from PostgreSQL's own aggregates.
+ * sum of float columns come from PostgreSQL's own aggregates.
  */
 typedef struct ProfileColumn
 {

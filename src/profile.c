@@ -3,7 +3,9 @@
  * profile.c
  *	  The light column profile every certificate records, computed in the
  *	  shared scan: per column, the non-NULL count, min and max, mean and sum
- *	  for numbers, and an estimate of distinct values.  It is the source of
+ *	  for numbers, and an estimate of distinct values.  One
+ *	  dtecert.profile_agg call per row computes all of it but the mean and
+ *	  sum of float columns.  It is the source of
  *	  the lineage dataQualityMetrics facet and the baseline of drift checks.
  *
  *-------------------------------------------------------------------------
@@ -24,12 +26,15 @@
 
 #include "plan.h"
 
-/* Numbers whose mean and sum dtecert.profile_agg does not compute. */
+/*
+ * Numbers whose mean and sum dtecert.profile_agg does not compute: floats,
+ * whose sum depends on the order of the rows.  (It computes those of
+ * integers and numerics, exactly.)
+ */
 static bool
 is_inexact_number(Oid basetypid)
 {
-	return basetypid == FLOAT4OID || basetypid == FLOAT8OID ||
-		basetypid == NUMERICOID;
+	return basetypid == FLOAT4OID || basetypid == FLOAT8OID;
 }
 
 /* Function calls take at most FUNC_MAX_ARGS arguments: profile in chunks. */
@@ -196,6 +201,9 @@ profile_json(ScanPlan *plan, ScanResult *result)
 						 rows - count, rows > 0 ? (double) (rows - count) / rows : 0.0);
 		appendStringInfoString(&b, fragment ? fragment :
 							   "\"count\": 0, \"distinct_estimate\": 0");
+		/* no rows: what avg() and sum() of a numeric column give */
+		if (fragment == NULL && getBaseType(pc->typid) == NUMERICOID)
+			appendStringInfoString(&b, ", \"mean\": null, \"sum\": null");
 		json_float_field(&b, "mean", result, pc->mean_column);
 		json_text_field(&b, "sum", result, pc->sum_column);
 		appendStringInfoChar(&b, '}');

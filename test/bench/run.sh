@@ -28,11 +28,19 @@
 #   --keep              keep the cluster's directory (printed at the end)
 #   --port P            port number of the cluster's socket (default 55499)
 #   -h, --help          this text
+#
+# Environment: PGBIN (default /usr/lib/postgresql/15/bin) selects another
+# PostgreSQL 15 installation, e.g. PGBIN=/opt/pg15/lib/postgresql/15/bin; the
+# build then installs into it (PG_CONFIG, default $PGBIN/pg_config).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
+# The PostgreSQL 15 to build against and run: the system's, unless PGBIN
+# names another installation's bin directory (PG_CONFIG then defaults to its
+# pg_config).
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+export PG_CONFIG=${PG_CONFIG:-$PGBIN/pg_config}
 PY=/usr/bin/python3
 
 ROWS=10000000
@@ -145,6 +153,7 @@ main() {
 	fi
 	local so
 	so=$("$PGBIN/pg_config" --pkglibdir)/dtecert.so
+	echo "postgresql: $PGBIN ($("$PGBIN/postgres" --version))"
 	echo "dtecert.so: $so, $(stat -c '%y' "$so" | cut -d. -f1), sha256 $(sha256sum "$so" | cut -c1-16)"
 
 	# --- 2. a throwaway cluster --------------------------------------------------
