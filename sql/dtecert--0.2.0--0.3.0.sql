@@ -121,3 +121,27 @@ CREATE AGGREGATE dtecert.group_counts_agg(text[], bigint, boolean) (
 );
 COMMENT ON AGGREGATE dtecert.group_counts_agg(text[], bigint, boolean) IS
 	'per group key: tp, fp, tn, fn, missing, bad_label, then the key (a flat text[], in key order)';
+
+/* ------------------------------------------------------------------------
+ * dtecert.progress: the certifications running now, their phase and the
+ * rows their scan has read (parallel workers included), for another session
+ * to watch.  Fed through shared memory: empty without
+ * shared_preload_libraries = 'dtecert'.
+ */
+CREATE FUNCTION dtecert.progress_rows(
+	OUT pid integer,
+	OUT dataset text,
+	OUT phase text,
+	OUT rows_scanned bigint,
+	OUT rows_estimated bigint,
+	OUT started_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'dtecert_progress'
+LANGUAGE C VOLATILE;
+
+CREATE VIEW dtecert.progress AS
+SELECT pid, dataset, phase, rows_scanned, rows_estimated, started_at
+  FROM dtecert.progress_rows();
+COMMENT ON VIEW dtecert.progress IS
+	'certifications running now: phase, rows scanned of the estimate (needs shared_preload_libraries)';
+GRANT SELECT ON dtecert.progress TO PUBLIC;

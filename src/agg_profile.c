@@ -37,6 +37,7 @@
 #include "utils/fmgrprotos.h"
 
 #include "agg_common.h"
+#include "progress.h"
 #include "datumset.h"
 
 #ifndef HAVE_INT128
@@ -123,7 +124,11 @@ typedef struct ProfileState
 	MemoryContext cxt;
 	int			ncols;
 	ColumnProfile *cols;
+	uint32		unreported_rows;	/* rows not yet added to dtecert.progress */
 } ProfileState;
+
+/* Rows between two reports to dtecert.progress: one atomic add per batch. */
+#define PROGRESS_BATCH	65536
 
 static ProfileKind
 profile_kind(Oid typid)
@@ -703,6 +708,11 @@ dtecert_profile_trans(PG_FUNCTION_ARGS)
 	for (i = 0; i < ncols; i++)
 		if (!PG_ARGISNULL(1 + i))
 			profile_value(state, &state->cols[i], PG_GETARG_DATUM(1 + i));
+	if (++state->unreported_rows == PROGRESS_BATCH)
+	{
+		progress_add_rows(state->unreported_rows);
+		state->unreported_rows = 0;
+	}
 	PG_RETURN_POINTER(state);
 }
 

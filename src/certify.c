@@ -34,6 +34,7 @@
 #include "lineage.h"
 #include "outcome.h"
 #include "plan.h"
+#include "progress.h"
 #include "proof.h"
 #include "mltrust.h"
 #include "robustness.h"
@@ -446,6 +447,8 @@ dtecert_certify(PG_FUNCTION_ARGS)
 
 	/* A second certify() of the same dataset waits for this one. */
 	dtecert_lock_dataset(cert.dataset);
+	progress_begin(cert.dataset, rel->rd_rel->reltuples > 0 ?
+				   (int64) rel->rd_rel->reltuples : 0);
 	policy = dtecert_current_policy(cert.dataset, &cert.policy_version, mcxt);
 	if (policy == NULL)
 		ereport(ERROR,
@@ -454,12 +457,15 @@ dtecert_certify(PG_FUNCTION_ARGS)
 				 errhint("Set one with dtecert.set_policy('%s', policy_text).",
 						 cert.dataset)));
 
+	progress_phase("binding the policy");
 	bp = bind_policy(policy, rel, false);
 	prove_checks(bp, rel);
 	plan = plan_scan(bp, with_samples);
 	read_relation_state(&cert);
 	cert.issued_at = GetCurrentTimestamp();
+	progress_phase("scanning");
 	result = run_as_owner(bp, &plan->query);
+	progress_phase("evaluating");
 	profile_read_counts(plan, result);
 
 	cert.outcomes = palloc0(sizeof(Outcome) * (CRITERION_COUNT + bp->nchecks));
@@ -486,6 +492,7 @@ dtecert_certify(PG_FUNCTION_ARGS)
 		cert.valid_until = waivers_expire;
 	dtecert_uuidv7(&cert.run_id);
 	old_status = lifecycle_status(cert.dataset);
+	progress_phase("recording");
 	record_certificate(&cert);
 	lineage_record_run(&cert, bp, rel);
 	lifecycle_announce(cert.dataset, old_status, cert.verdict.status);

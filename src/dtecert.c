@@ -14,6 +14,7 @@
 
 #include "dtecert.h"
 #include "lineage.h"
+#include "progress.h"
 
 PG_MODULE_MAGIC;
 
@@ -80,6 +81,8 @@ _PG_init(void)
 
 	/* the lineage worker, its settings and shared memory */
 	lineage_init();
+	/* the slots behind dtecert.progress */
+	progress_init();
 
 	MarkGUCPrefixReserved("dtecert");
 }
