@@ -128,7 +128,7 @@ typedef struct ProfileState
 } ProfileState;
 
 /* Rows between two reports to dtecert.progress: one atomic add per batch. */
-#define PROGRESS_BATCH	65536
+#define PROGRESS_BATCH	16384
 
 static ProfileKind
 profile_kind(Oid typid)

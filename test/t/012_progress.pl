@@ -17,10 +17,10 @@ $node->safe_psql(
 	'postgres', q{
 CREATE EXTENSION dtecert;
 CREATE TABLE public.slow (id integer, v integer);
-INSERT INTO public.slow SELECT g, g FROM generate_series(1, 400000) g;
+INSERT INTO public.slow SELECT g, g FROM generate_series(1, 2000000) g;
 ANALYZE public.slow;
 SELECT dtecert.set_policy('public.slow', $${"checks": [
-  {"sql": {"name": "slow", "failing_rows": "pg_catalog.pg_sleep(0.00002) IS NULL"}}]}$$);
+  {"sql": {"name": "slow", "failing_rows": "pg_catalog.md5(pg_catalog.repeat(v::text, 400)) IS NULL"}}]}$$);
 });
 is($node->safe_psql('postgres', 'SELECT count(*) FROM dtecert.progress'), '0',
 	'nothing is certifying: the view is empty');
@@ -35,7 +35,7 @@ SELECT rows_scanned > 0 AND phase = 'scanning' FROM dtecert.progress WHERE pid =
 	'another session sees the scan read rows');
 is( $node->safe_psql(
 		'postgres', qq{
-SELECT dataset || ' ' || (rows_estimated = 400000) || ' ' || (rows_scanned <= rows_estimated)
+SELECT dataset || ' ' || (rows_estimated = 2000000) || ' ' || (rows_scanned <= rows_estimated)
   FROM dtecert.progress WHERE pid = $pid}),
 	'public.slow true true', 'the dataset, the estimate, and the rows read so far');
 
