@@ -915,6 +915,31 @@ $h$,
 		html := html || part || '</table>';
 	END IF;
 
+	-- fairness: each protected column's (or intersection's) per-group table
+	FOR item IN SELECT x FROM jsonb_array_elements(e -> 'criteria') c,
+							  jsonb_array_elements(c -> 'observed' -> 'protected') x
+				 WHERE c ->> 'kind' = 'fairness' LOOP
+		part := format('<h2>Fairness by %s</h2><table><tr><th>group</th><th>rows</th><th>base rate</th><th>selection rate</th><th>TPR</th><th>FPR</th><th>FNR</th><th>PPV</th><th></th></tr>',
+			dtecert.html_escape((SELECT string_agg(c #>> '{}', ' × ') FROM jsonb_array_elements(item -> 'columns') c)));
+		part := part || (SELECT coalesce(string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="muted">%s</td></tr>',
+				dtecert.html_escape((SELECT string_agg(v #>> '{}', ', ') FROM jsonb_each(g -> 'group') AS k(n, v))),
+				dtecert.html_escape(g ->> 'size'),
+				dtecert.html_escape(round((g ->> 'base_rate')::numeric, 4)::text),
+				dtecert.html_escape(round((g ->> 'selection_rate')::numeric, 4)::text),
+				dtecert.html_escape(round((g ->> 'tpr')::numeric, 4)::text),
+				dtecert.html_escape(round((g ->> 'fpr')::numeric, 4)::text),
+				dtecert.html_escape(round((g ->> 'fnr')::numeric, 4)::text),
+				dtecert.html_escape(round((g ->> 'ppv')::numeric, 4)::text),
+				dtecert.html_escape(concat_ws('; ',
+					CASE WHEN (g ->> 'reference')::boolean THEN 'reference group' END,
+					g ->> 'excluded_because'))), ''), '')
+			FROM jsonb_array_elements(item -> 'groups') g);
+		part := part || '</table><p>' || (SELECT coalesce(string_agg(format('%s <b>%s</b>',
+				dtecert.html_escape(m.key), dtecert.html_escape(round((m.value #>> '{}')::numeric, 4)::text)), '; '), '')
+			FROM jsonb_each(item -> 'metrics') m WHERE jsonb_typeof(m.value) = 'number') || '</p>';
+		html := html || part;
+	END LOOP;
+
 	-- checks, with failing samples and waivers
 	IF jsonb_array_length(e -> 'checks') > 0 THEN
 		part := '<h2>Checks</h2><table><tr><th>check</th><th>severity</th><th>result</th><th>failing rows</th><th>observed</th><th>expected</th><th>samples</th></tr>';

@@ -213,4 +213,39 @@ like($err, qr/permission denied/, 'd: only a superuser prunes');
 is($node->safe_psql('postgres', "SET ROLE reader; SELECT dtecert.evidence($certified) IS NOT NULL"),
 	't', 'd: a reader of the dataset gets it');
 
+###########################################################################
+# e. a high-tier pack: fairness and explainability in the pack and the page
+###########################################################################
+
+$node->safe_psql(
+	'postgres', q{
+CREATE TABLE public.scores (id int PRIMARY KEY, grp text, label int, score int, feature int);
+INSERT INTO public.scores
+SELECT g, CASE WHEN g % 3 = 0 THEN 'A<b>' ELSE 'B' END, (g % 2), (g % 10), g % 7
+  FROM generate_series(1, 3000) g;
+CREATE TABLE public.raw (id int);
+SELECT dtecert.set_policy('public.scores', $$
+tier: high
+checks: [{not_null: id}]
+lineage: {job: scoring, inputs: [public.raw]}
+robustness: {columns: [score], psi_max: 0.25}
+fairness:
+  protected: [grp]
+  label: label
+  prediction: "score >= 5"
+  limits: {disparate_impact: {min: 0.5}}
+explainability:
+  model_card: https://example.com/model-card
+  features: [feature, score]
+$$);});
+my $high = $node->safe_psql('postgres', q{SELECT certificate_id FROM dtecert.certify('public.scores')});
+my $high_pack = save_pack($high, 'high');
+$ok = IPC::Run::run [ '/usr/bin/python3', $checker, $schema, $high_pack ], '>', \$stdout, '2>', \$stderr;
+ok($ok, 'e: a high-tier pack validates against the schema') or diag($stdout . $stderr);
+like(slurp_file($high_pack), qr/"kind": "fairness"/, 'e: the pack holds the fairness criterion');
+$html = $node->safe_psql('postgres', "SELECT dtecert.evidence_html($high)");
+like($html, qr/<h2>Fairness by grp<\/h2>/, 'e: the page has the per-group table');
+like($html, qr/<td>A&lt;b&gt;<\/td>/, 'e: group values are escaped');
+like($html, qr/disparate_impact <b>[0-9.]+<\/b>/, 'e: and the summary metrics');
+
 done_testing();
