@@ -67,6 +67,7 @@ void		report_error(const char *what, PGconn *conn, const PGresult *res);
 bool		exec_simple(PGconn *conn, const char *sql);
 /* Whether the connected database has dtecert installed (prints if not). */
 bool		require_extension(PGconn *conn);
+PGconn	   *connect_to_dtecert(const Options *opts);
 
 void		errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -125,14 +125,9 @@ cmd_status(const Options *gopts, int argc, char **argv)
 	if (!parse_command_options("status", argc, argv, "d:hj", longopts, &opts,
 							   on_flag, &json, &first))
 		return EXIT_ERROR;
-	conn = cli_connect(&opts);
+	conn = connect_to_dtecert(&opts);
 	if (conn == NULL)
 		return EXIT_ERROR;
-	if (!require_extension(conn))
-	{
-		PQfinish(conn);
-		return EXIT_ERROR;
-	}
 	filter = text_array(argc - first, argv + first);
 	params[0] = filter;
 	if (json)
@@ -228,14 +223,9 @@ cmd_summary(const Options *gopts, int argc, char **argv)
 		errmsg("summary: takes no arguments");
 		return EXIT_ERROR;
 	}
-	conn = cli_connect(&opts);
+	conn = connect_to_dtecert(&opts);
 	if (conn == NULL)
 		return EXIT_ERROR;
-	if (!require_extension(conn))
-	{
-		PQfinish(conn);
-		return EXIT_ERROR;
-	}
 	buf_init(&md);
 	res = PQexec(conn,
 				 "SELECT s.dataset, s.status, coalesce(s.tier_achieved, '–'),"
@@ -436,14 +426,9 @@ cmd_verify(const Options *gopts, int argc, char **argv)
 		errmsg("verify: --against %s: not a directory", vo.against);
 		return EXIT_ERROR;
 	}
-	conn = cli_connect(&opts);
+	conn = connect_to_dtecert(&opts);
 	if (conn == NULL)
 		return EXIT_ERROR;
-	if (!require_extension(conn))
-	{
-		PQfinish(conn);
-		return EXIT_ERROR;
-	}
 	res = PQexec(conn,
 				 "SELECT dataset, certificates, ok, first_bad_certificate, problem"
 				 "  FROM dtecert.verify_chain() ORDER BY dataset");
@@ -537,14 +522,9 @@ cmd_export(const Options *gopts, int argc, char **argv)
 		errmsg("export: \"%s\" is not a certificate id", argv[first]);
 		return EXIT_ERROR;
 	}
-	conn = cli_connect(&opts);
+	conn = connect_to_dtecert(&opts);
 	if (conn == NULL)
 		return EXIT_ERROR;
-	if (!require_extension(conn))
-	{
-		PQfinish(conn);
-		return EXIT_ERROR;
-	}
 	params[0] = argv[first];
 	res = PQexecParams(conn,
 					   html ? "SELECT dtecert.evidence_html($1::bigint)"

@@ -416,3 +416,17 @@ require_extension(PGconn *conn)
 			   PQdb(conn));
 	return ok;
 }
+
+/* A connection to a database where dtecert is installed, or NULL (said why). */
+PGconn *
+connect_to_dtecert(const Options *opts)
+{
+	PGconn	   *conn = cli_connect(opts);
+
+	if (conn != NULL && !require_extension(conn))
+	{
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
